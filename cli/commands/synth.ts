@@ -1,0 +1,81 @@
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { type EnvironmentOutput, synthesizeEnvironment } from '../../stacks/environment';
+import { ExitCode } from '../errors';
+import type { Io } from '../io';
+import { compareOutputs, staleEnvironmentDirs, writeOutputs } from '../output-tree';
+import { Project } from '../project';
+import { usage } from './usage';
+
+export const SYNTH_USAGE = 'blueprint synth [--env NAME]... [--out DIR] [--check]';
+
+/** Loads and synthesizes the named environments (all when none), in memory. */
+export function synthesizeProject(project: Project, names: readonly string[]): EnvironmentOutput[] {
+  const selected = project.selectEnvironments(names);
+  return project.loadEnvironments(selected).map((env) => synthesizeEnvironment(env));
+}
+
+/**
+ * `blueprint synth`: synthesize all or the named environments into DIR (default `dist`).
+ * With `--check`, write nothing and exit 1 when DIR differs from a fresh synthesis.
+ */
+export async function synthCommand(argv: string[], io: Io): Promise<number> {
+  const { values } = usage(SYNTH_USAGE, () =>
+    parseArgs({
+      args: argv,
+      options: {
+        env: { type: 'string', multiple: true, default: [] },
+        out: { type: 'string' },
+        check: { type: 'boolean', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }),
+  );
+  const project = Project.find(io.cwd);
+  const outDir = values.out ? path.resolve(io.cwd, values.out) : path.join(project.root, 'dist');
+  const shownOut = path.relative(io.cwd, outDir) || '.';
+  const envNames = values.env ?? [];
+  const started = performance.now();
+  const outputs: EnvironmentOutput[] = [];
+  for (const output of synthesizeTimed(project, envNames)) {
+    outputs.push(output.output);
+    io.out(
+      `${output.output.name}: ${output.output.objects} objects, ${output.output.resources} resources, ${output.output.files.length} files, ${output.ms} ms`,
+    );
+  }
+  // Only a full synthesis knows which environment directories are stale.
+  const stale = envNames.length === 0 ? staleEnvironmentDirs(outDir, project.environmentNames()) : [];
+  if (values.check) {
+    const differences = [
+      ...compareOutputs(outDir, outputs),
+      ...stale.map((name) => ({ path: `${name}/`, kind: 'extra' as const })),
+    ];
+    if (differences.length === 0) {
+      io.out(`${shownOut} is up to date (${outputs.length} environments)`);
+      return ExitCode.OK;
+    }
+    for (const difference of differences)
+      io.out(`${difference.kind.padEnd(7)} ${path.join(shownOut, difference.path)}`);
+    io.out(
+      `${shownOut} is stale: ${differences.length} files differ; run \`blueprint synth\` and commit the result`,
+    );
+    return ExitCode.FINDINGS;
+  }
+  writeOutputs(outDir, outputs, stale);
+  const removed = stale.length > 0 ? `, removed ${stale.join(', ')}` : '';
+  io.out(
+    `wrote ${outputs.length} environments to ${shownOut}${removed} in ${Math.round(performance.now() - started)} ms`,
+  );
+  return ExitCode.OK;
+}
+
+function* synthesizeTimed(project: Project, names: readonly string[]) {
+  const selected = project.selectEnvironments(names);
+  const loaded = project.loadEnvironments(selected);
+  for (const env of loaded) {
+    const start = performance.now();
+    const output = synthesizeEnvironment(env);
+    yield { output, ms: Math.round(performance.now() - start) };
+  }
+}

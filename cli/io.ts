@@ -1,0 +1,18 @@
+/** Where a command writes; tests pass buffers, the binary passes the process streams. */
+export interface Io {
+  readonly out: (line: string) => void;
+  readonly err: (line: string) => void;
+  /** Whether stdout is a terminal (colour, live progress). */
+  readonly isTty: boolean;
+  /** The directory paths are relative to. */
+  readonly cwd: string;
+}
+
+export function processIo(): Io {
+  return {
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+    isTty: Boolean(process.stdout.isTTY) && process.env.CI !== 'true',
+    cwd: process.cwd(),
+  };
+}

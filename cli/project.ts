@@ -1,0 +1,109 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { InputError } from '../environments/input-error';
+import { type LoadedEnvironment, loadEnvironment, type SourceFile } from '../environments/load';
+
+/** The project's environment files and templates, found from the working directory. */
+export class Project {
+  /** Finds the nearest directory at or above `cwd` that holds `environments/templates/`. */
+  static find(cwd: string): Project {
+    for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
+      if (fs.existsSync(path.join(dir, 'environments', 'templates'))) return new Project(dir);
+      if (path.dirname(dir) === dir) break;
+    }
+    throw new InputError({
+      message: `no environments/templates/ folder in ${cwd} or above it; run blueprint inside a Platform Blueprint project`,
+    });
+  }
+
+  constructor(public readonly root: string) {}
+
+  get environmentsDir(): string {
+    return path.join(this.root, 'environments');
+  }
+
+  get templatesDir(): string {
+    return path.join(this.environmentsDir, 'templates');
+  }
+
+  /** Environment names, sorted: every `environments/<name>.yaml`. */
+  environmentNames(): string[] {
+    return yamlNames(this.environmentsDir);
+  }
+
+  /** Template names, sorted: every `environments/templates/<name>.yaml`. */
+  templateNames(): string[] {
+    return yamlNames(this.templatesDir);
+  }
+
+  environmentFile(name: string): string {
+    return `environments/${name}.yaml`;
+  }
+
+  templateFile(name: string): string {
+    return `environments/templates/${name}.yaml`;
+  }
+
+  readSource(relative: string): SourceFile | undefined {
+    const full = path.join(this.root, relative);
+    if (!fs.existsSync(full)) return undefined;
+    return { file: relative, text: fs.readFileSync(full, 'utf8') };
+  }
+
+  /**
+   * Resolves the requested environment names (all when none are given). An unknown name is
+   * an input error that lists the known environments.
+   */
+  selectEnvironments(requested: readonly string[]): string[] {
+    const known = this.environmentNames();
+    if (requested.length === 0) return known;
+    const unknown = requested.filter((name) => !known.includes(name));
+    if (unknown.length > 0) {
+      throw new InputError(
+        unknown.map((name) => ({
+          path: '--env',
+          value: name,
+          message: `is not a known environment (known: ${known.join(', ') || 'none'}; each is environments/<name>.yaml)`,
+        })),
+      );
+    }
+    return [...new Set(requested)].sort();
+  }
+
+  /** Loads environments, reporting the problems of every file together. */
+  loadEnvironments(names: readonly string[]): LoadedEnvironment[] {
+    const templates = this.templateNames();
+    const loaded: LoadedEnvironment[] = [];
+    const problems: InputError[] = [];
+    for (const name of names) {
+      const file = this.environmentFile(name);
+      const source = this.readSource(file);
+      if (!source) throw new InputError({ file, message: 'does not exist' });
+      try {
+        loaded.push(
+          loadEnvironment(
+            name,
+            source,
+            (template) =>
+              templates.includes(template) ? this.readSource(this.templateFile(template)) : undefined,
+            templates,
+          ),
+        );
+      } catch (error) {
+        if (error instanceof InputError) problems.push(error);
+        else throw error;
+      }
+    }
+    if (problems.length > 0) throw new InputError(problems.flatMap((error) => error.problems));
+    return loaded;
+  }
+}
+
+function yamlNames(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.yaml'))
+    .map((entry) => entry.name.slice(0, -'.yaml'.length))
+    .sort();
+}

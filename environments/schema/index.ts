@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { cluster } from './cluster';
+import { dnsLabel } from './common';
+import { controlPlane } from './control-plane';
+import { namespaces } from './namespaces';
+import { nodePool } from './node-pools';
+import type { Rule } from './rules';
+
+/**
+ * The environment file's schema: the single source of truth. TypeScript types are inferred
+ * from it, `environments/schema.json` is generated from it, and the loader validates every
+ * merged environment (template values + environment values) against it. Strict: an unknown
+ * key is an error.
+ */
+export const environmentShape = z
+  .strictObject({
+    template: dnsLabel.describe(
+      'Template from environments/templates/ whose values this environment starts from.',
+    ),
+    kubernetesVersion: z
+      .string({ error: 'must be a string such as "1.28.15"' })
+      .regex(/^1\.(2[6-9]|3[0-9])\.\d+$/, {
+        error: 'is not a supported Kubernetes version (1.26.0 to 1.39.x, e.g. 1.28.15)',
+      })
+      .describe(
+        'Kubernetes version of the cluster, x.y.z. It picks the kubeadm API version (v1beta3 below 1.31).',
+      ),
+    cluster,
+    controlPlane,
+    nodePools: z.array(nodePool).default([]).describe('Worker pools. @default []'),
+    namespaces,
+  })
+  .describe('A Platform Blueprint environment.');
+
+/** Cross-field rules of every area, run after the shape is valid. Each area keeps its rules beside its schema. */
+const rules: Rule[] = [];
+
+export const environmentSchema = environmentShape.superRefine((spec, ctx) => {
+  for (const rule of rules) rule(spec, ctx);
+});
+
+/** A validated environment, with every default filled in. */
+export type EnvironmentSpec = z.infer<typeof environmentShape>;
+/** An environment as written in YAML, before defaults. */
+export type EnvironmentInput = z.input<typeof environmentShape>;

@@ -1,0 +1,31 @@
+import { type App, type Chart, Yaml } from 'cdk8s';
+import type { LoadedEnvironment } from '../../environments/load';
+import type { OutputFile } from '../output-file';
+import { PlatformChart } from './platform-chart';
+
+/**
+ * Adds the environment's charts to a cdk8s App. Each chart becomes one file,
+ * `kubernetes/<chart id>.yaml`. The order here is the order of apply.
+ */
+export function addCharts(app: App, env: LoadedEnvironment): Chart[] {
+  return [new PlatformChart(app, 'platform', env)];
+}
+
+/**
+ * Renders every chart of the app the way `cdk8s synth` does (validation, then one YAML
+ * stream per chart), without touching the file system.
+ */
+export function renderCharts(app: App, charts: readonly Chart[]): { files: OutputFile[]; objects: number } {
+  const errors: string[] = [];
+  for (const child of app.node.findAll()) {
+    for (const error of child.node.validate()) errors.push(`[${child.node.path}] ${error}`);
+  }
+  if (errors.length > 0) throw new Error(`Validation failed:\n  ${errors.join('\n  ')}`);
+  let objects = 0;
+  const files = charts.map((chart) => {
+    const docs = Object.values(chart.toJson());
+    objects += docs.length;
+    return { path: `kubernetes/${chart.node.id}.yaml`, content: Yaml.stringify(...docs) };
+  });
+  return { files, objects };
+}

@@ -1,0 +1,30 @@
+// The Terraform part of the blueprint. cdktf is archived upstream; every cdktf import stays
+// inside stacks/terraform/ so that moving to its fork is a rename of these imports.
+import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
+import { type App, LocalBackend, TerraformStack } from 'cdktf';
+import type { Construct } from 'constructs';
+import type { LoadedEnvironment } from '../../environments/load';
+import { addNamespaces } from './namespaces';
+
+/**
+ * One environment's cluster-scoped platform resources: the kubernetes provider pointed at
+ * the environment's kubeconfig context, and the resources of every area added to it.
+ */
+export class PlatformStack extends TerraformStack {
+  constructor(scope: Construct, id: string, env: LoadedEnvironment) {
+    super(scope, id);
+    const { spec } = env;
+    // The default local backend writes an absolute state path; a relative one keeps output portable.
+    new LocalBackend(this, { path: 'terraform.tfstate' });
+    new KubernetesProvider(this, 'kubernetes', {
+      configPath: spec.cluster.kubeconfig.path,
+      configContext: spec.cluster.kubeconfig.context,
+    });
+    addNamespaces(this, spec);
+  }
+}
+
+/** Adds one PlatformStack per environment to a cdktf App (the `cdktf synth` entry point uses this). */
+export function addPlatformStacks(app: App, envs: readonly LoadedEnvironment[]): PlatformStack[] {
+  return envs.map((env) => new PlatformStack(app, env.name, env));
+}
