@@ -5,6 +5,7 @@ import { controlPlane } from './control-plane';
 import { namespaces } from './namespaces';
 import { nodePool } from './node-pools';
 import type { Rule } from './rules';
+import { services } from './services';
 
 /**
  * The environment file's schema: the single source of truth. TypeScript types are inferred
@@ -29,6 +30,7 @@ export const environmentShape = z
     controlPlane,
     nodePools: z.array(nodePool).default([]).describe('Worker pools. @default []'),
     namespaces,
+    services,
   })
   .describe('A Platform Blueprint environment.');
 
