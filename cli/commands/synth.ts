@@ -5,6 +5,7 @@ import { ExitCode } from '../errors';
 import type { Io } from '../io';
 import { compareOutputs, staleEnvironmentDirs, writeOutputs } from '../output-tree';
 import { Project } from '../project';
+import { synthesizeAll } from '../synth-pool';
 import { usage } from './usage';
 
 export const SYNTH_USAGE = 'blueprint synth [--env NAME]... [--out DIR] [--check]';
@@ -37,13 +38,15 @@ export async function synthCommand(argv: string[], io: Io): Promise<number> {
   const shownOut = path.relative(io.cwd, outDir) || '.';
   const envNames = values.env ?? [];
   const started = performance.now();
-  const outputs: EnvironmentOutput[] = [];
-  for (const output of synthesizeTimed(project, envNames)) {
-    outputs.push(output.output);
+  const envs = project.loadEnvironments(project.selectEnvironments(envNames));
+  const many = envs.length >= 10;
+  const timed = await synthesizeAll(envs, ({ output, ms }, finished) => {
+    const progress = many ? `[${finished}/${envs.length}] ` : '';
     io.out(
-      `${output.output.name}: ${output.output.objects} objects, ${output.output.resources} resources, ${output.output.files.length} files, ${output.ms} ms`,
+      `${progress}${output.name}: ${output.objects} objects, ${output.resources} resources, ${output.files.length} files, ${ms} ms`,
     );
-  }
+  });
+  const outputs = timed.map(({ output }) => output);
   // Only a full synthesis knows which environment directories are stale.
   const stale = envNames.length === 0 ? staleEnvironmentDirs(outDir, project.environmentNames()) : [];
   if (values.check) {
@@ -68,14 +71,4 @@ export async function synthCommand(argv: string[], io: Io): Promise<number> {
     `wrote ${outputs.length} environments to ${shownOut}${removed} in ${Math.round(performance.now() - started)} ms`,
   );
   return ExitCode.OK;
-}
-
-function* synthesizeTimed(project: Project, names: readonly string[]) {
-  const selected = project.selectEnvironments(names);
-  const loaded = project.loadEnvironments(selected);
-  for (const env of loaded) {
-    const start = performance.now();
-    const output = synthesizeEnvironment(env);
-    yield { output, ms: Math.round(performance.now() - start) };
-  }
 }
