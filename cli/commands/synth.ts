@@ -35,7 +35,7 @@ export async function synthCommand(argv: string[], io: Io): Promise<number> {
   );
   const project = Project.find(io.cwd);
   const outDir = values.out ? path.resolve(io.cwd, values.out) : path.join(project.root, 'dist');
-  const shownOut = path.relative(io.cwd, outDir) || '.';
+  const shownOut = values.out ?? (path.relative(io.cwd, outDir) || '.');
   const envNames = values.env ?? [];
   const started = performance.now();
   const envs = project.loadEnvironments(project.selectEnvironments(envNames));
