@@ -4,8 +4,13 @@ import { dnsLabel } from './common';
 import { controlPlane } from './control-plane';
 import { namespaces } from './namespaces';
 import { nodePool } from './node-pools';
+import { observability } from './observability';
+import { policy } from './policy';
+import { policyRules } from './policy-rules';
 import type { Rule } from './rules';
 import { services } from './services';
+import { tenancy } from './tenancy';
+import { tenancyRules } from './tenancy-rules';
 
 /**
  * The environment file's schema: the single source of truth. TypeScript types are inferred
@@ -30,12 +35,17 @@ export const environmentShape = z
     controlPlane,
     nodePools: z.array(nodePool).default([]).describe('Worker pools. @default []'),
     namespaces,
+    tenancy: tenancy.prefault({}).describe('Cluster-wide tenancy: RBAC groups per role and priority classes. @default no groups, default priority classes'),
+    observability: observability
+      .prefault({})
+      .describe('Monitoring, alerts and OpenTelemetry conventions. @default monitoring namespace `monitoring`'),
+    policy: policy.prefault({}).describe('Policy checks on the synthesized output and their waivers. @default no waivers'),
     services,
   })
   .describe('A Platform Blueprint environment.');
 
 /** Cross-field rules of every area, run after the shape is valid. Each area keeps its rules beside its schema. */
-const rules: Rule[] = [];
+const rules: Rule[] = [...tenancyRules, ...policyRules];
 
 export const environmentSchema = environmentShape.superRefine((spec, ctx) => {
   for (const rule of rules) rule(spec, ctx);

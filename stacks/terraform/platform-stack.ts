@@ -4,7 +4,7 @@ import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { type App, LocalBackend, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { LoadedEnvironment } from '../../environments/load';
-import { addNamespaces } from './namespaces';
+import { addTenancy } from './tenancy';
 
 /**
  * One environment's cluster-scoped platform resources: the kubernetes provider pointed at
@@ -20,7 +20,7 @@ export class PlatformStack extends TerraformStack {
       configPath: spec.cluster.kubeconfig.path,
       configContext: spec.cluster.kubeconfig.context,
     });
-    addNamespaces(this, spec);
+    addTenancy(this, spec);
   }
 }
 

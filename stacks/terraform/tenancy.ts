@@ -1,0 +1,164 @@
+import { ClusterRoleBindingV1 } from '@cdktf/provider-kubernetes/lib/cluster-role-binding-v1';
+import { ClusterRoleV1 } from '@cdktf/provider-kubernetes/lib/cluster-role-v1';
+import { LimitRangeV1 } from '@cdktf/provider-kubernetes/lib/limit-range-v1';
+import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
+import { PriorityClassV1 } from '@cdktf/provider-kubernetes/lib/priority-class-v1';
+import { ResourceQuotaV1 } from '@cdktf/provider-kubernetes/lib/resource-quota-v1';
+import { RoleBindingV1 } from '@cdktf/provider-kubernetes/lib/role-binding-v1';
+import type { Construct } from 'constructs';
+import {
+  AUDITOR,
+  PLATFORM_ADMIN,
+  PLATFORM_ROLES,
+  type PlatformRole,
+  TEAM_DEVELOPER,
+  VIEWER,
+} from '../../constructs/guardrails/platform-roles';
+import { podSecurityLabels } from '../../constructs/guardrails/pod-security-labels';
+import type { EnvironmentSpec } from '../../environments/schema';
+import type { NamespaceSpec } from '../../environments/schema/namespaces';
+import { MANAGED_BY_LABELS } from '../labels';
+
+/** Terraform resource names allow letters, digits, `_` and `-`; keep them readable and stable. */
+export function tfName(...parts: string[]): string {
+  return parts.join('_').replace(/[^A-Za-z0-9_-]/g, '_');
+}
+
+/** The label naming a namespace's owning team. */
+export const TEAM_LABEL = 'platform-blueprint.io/team';
+
+/** The labels of a team namespace: managed-by, team, Pod Security Admission, then the user's own. */
+export function namespaceLabels(spec: EnvironmentSpec, ns: NamespaceSpec): Record<string, string> {
+  const minor = /^1\.(\d+)\./.exec(spec.kubernetesVersion)?.[1];
+  return {
+    ...MANAGED_BY_LABELS,
+    ...ns.labels,
+    [TEAM_LABEL]: ns.team ?? ns.name,
+    ...podSecurityLabels({
+      enforce: ns.podSecurity,
+      auditAndWarn: 'restricted',
+      version: minor === undefined ? 'latest' : `v1.${minor}`,
+    }),
+  };
+}
+
+function subjects(groups: readonly string[]) {
+  return groups.map((name) => ({ kind: 'Group', name, apiGroup: 'rbac.authorization.k8s.io' }));
+}
+
+function roleKey(role: PlatformRole): string {
+  return role.name.replace(/^platform:/, '');
+}
+
+/**
+ * The environment's tenancy, as Terraform resources: per team namespace the namespace with its
+ * Pod Security labels, a ResourceQuota, a LimitRange and RoleBindings of its groups; cluster-wide
+ * the four platform ClusterRoles, their ClusterRoleBindings and the two PriorityClasses.
+ *
+ * Resource names are API (renaming one destroys and recreates it): `namespace_<name>`,
+ * `resource_quota_<ns>`, `limit_range_<ns>`, `cluster_role_<role>`, `cluster_role_binding_<role>`,
+ * `role_binding_<ns>_<role>`, `priority_class_platform`, `priority_class_business`.
+ */
+export function addTenancy(scope: Construct, spec: EnvironmentSpec): Map<string, NamespaceV1> {
+  const created = new Map<string, NamespaceV1>();
+  for (const role of PLATFORM_ROLES) {
+    new ClusterRoleV1(scope, tfName('cluster_role', roleKey(role)), {
+      metadata: {
+        name: role.name,
+        labels: { ...MANAGED_BY_LABELS },
+        annotations: { 'platform-blueprint.io/description': role.description },
+      },
+      rule: role.rules.map((rule) => ({
+        apiGroups: rule.apiGroups ? [...rule.apiGroups] : undefined,
+        resources: rule.resources ? [...rule.resources] : undefined,
+        nonResourceUrls: rule.nonResourceURLs ? [...rule.nonResourceURLs] : undefined,
+        verbs: [...rule.verbs],
+      })),
+    });
+  }
+  const clusterBindings: [PlatformRole, readonly string[]][] = [
+    [PLATFORM_ADMIN, spec.tenancy.groups.platformAdmins],
+    [VIEWER, spec.tenancy.groups.viewers],
+    [AUDITOR, spec.tenancy.groups.auditors],
+  ];
+  for (const [role, groups] of clusterBindings) {
+    if (groups.length === 0) continue;
+    new ClusterRoleBindingV1(scope, tfName('cluster_role_binding', roleKey(role)), {
+      metadata: { name: role.name, labels: { ...MANAGED_BY_LABELS } },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role.name },
+      subject: subjects(groups),
+    });
+  }
+
+  const { platform, business } = spec.tenancy.priorityClasses;
+  new PriorityClassV1(scope, 'priority_class_platform', {
+    metadata: { name: platform.name, labels: { ...MANAGED_BY_LABELS } },
+    value: platform.value,
+    globalDefault: false,
+    preemptionPolicy: 'PreemptLowerPriority',
+    description: 'Platform components (gateway, monitoring, operators); preempt business workloads.',
+  });
+  new PriorityClassV1(scope, 'priority_class_business', {
+    metadata: { name: business.name, labels: { ...MANAGED_BY_LABELS } },
+    value: business.value,
+    globalDefault: true,
+    preemptionPolicy: 'PreemptLowerPriority',
+    description: 'Business workloads; the default for pods that name no priority class.',
+  });
+
+  for (const ns of spec.namespaces) {
+    const namespace = new NamespaceV1(scope, tfName('namespace', ns.name), {
+      metadata: { name: ns.name, labels: namespaceLabels(spec, ns) },
+    });
+    created.set(ns.name, namespace);
+    // Referencing the namespace's name (not repeating it) orders creation after the namespace.
+    const inNamespace = (name: string) => ({
+      name,
+      namespace: namespace.metadata.name,
+      labels: { ...MANAGED_BY_LABELS },
+    });
+    const { quota, limitRange } = ns;
+    new ResourceQuotaV1(scope, tfName('resource_quota', ns.name), {
+      metadata: inNamespace('platform-quota'),
+      spec: {
+        hard: {
+          'requests.cpu': quota.requestsCpu,
+          'requests.memory': quota.requestsMemory,
+          'limits.cpu': quota.limitsCpu,
+          'limits.memory': quota.limitsMemory,
+          pods: String(quota.pods),
+          services: String(quota.services),
+          'services.loadbalancers': String(quota.loadBalancers),
+          persistentvolumeclaims: String(quota.persistentVolumeClaims),
+          'requests.storage': quota.requestsStorage,
+        },
+      },
+    });
+    new LimitRangeV1(scope, tfName('limit_range', ns.name), {
+      metadata: inNamespace('platform-limits'),
+      spec: {
+        limit: [
+          {
+            type: 'Container',
+            defaultRequest: { ...limitRange.defaultRequest },
+            default: { ...limitRange.defaultLimit },
+            max: { ...limitRange.max },
+          },
+        ],
+      },
+    });
+    const bindings: [PlatformRole, readonly string[]][] = [
+      [TEAM_DEVELOPER, ns.groups.developers],
+      [VIEWER, ns.groups.viewers],
+    ];
+    for (const [role, groups] of bindings) {
+      if (groups.length === 0) continue;
+      new RoleBindingV1(scope, tfName('role_binding', ns.name, roleKey(role)), {
+        metadata: inNamespace(role.name),
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role.name },
+        subject: subjects(groups),
+      });
+    }
+  }
+  return created;
+}

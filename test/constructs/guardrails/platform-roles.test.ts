@@ -1,0 +1,64 @@
+import {
+  AUDITOR,
+  PLATFORM_ADMIN,
+  PLATFORM_ROLES,
+  roleVerbs,
+  TEAM_DEVELOPER,
+  VIEWER,
+} from '../../../constructs/guardrails/platform-roles';
+
+describe('platform roles', () => {
+  it('has four roles with distinct platform: names', () => {
+    const names = PLATFORM_ROLES.map((role) => role.name);
+    expect(names).toEqual([
+      'platform:platform-admin',
+      'platform:team-developer',
+      'platform:viewer',
+      'platform:auditor',
+    ]);
+  });
+
+  it('gives no role but the platform admin any access to Secrets', () => {
+    for (const role of PLATFORM_ROLES) {
+      const verbs = roleVerbs(role, '', 'secrets');
+      if (role === PLATFORM_ADMIN) expect(verbs).toEqual(['*']);
+      else expect(verbs).toEqual([]);
+    }
+  });
+
+  it('lets developers read logs and restart workloads, but viewers only read', () => {
+    expect(roleVerbs(TEAM_DEVELOPER, '', 'pods/log')).toEqual(['get', 'list', 'watch']);
+    expect(roleVerbs(TEAM_DEVELOPER, 'apps', 'deployments')).toEqual(
+      expect.arrayContaining(['patch', 'get']),
+    );
+    expect(roleVerbs(VIEWER, '', 'pods/log')).toEqual([]);
+    for (const rule of VIEWER.rules) expect(rule.verbs).toEqual(['get', 'list', 'watch']);
+  });
+
+  it('lets auditors read RBAC and admission configuration, and nothing else than read', () => {
+    expect(roleVerbs(AUDITOR, 'rbac.authorization.k8s.io', 'clusterrolebindings')).toEqual([
+      'get',
+      'list',
+      'watch',
+    ]);
+    expect(roleVerbs(AUDITOR, 'admissionregistration.k8s.io', 'validatingwebhookconfigurations')).toEqual([
+      'get',
+      'list',
+      'watch',
+    ]);
+    for (const rule of AUDITOR.rules) {
+      for (const verb of rule.verbs) expect(['get', 'list', 'watch']).toContain(verb);
+    }
+  });
+
+  it('never grants wildcards outside the platform admin role', () => {
+    for (const role of PLATFORM_ROLES) {
+      if (role === PLATFORM_ADMIN) continue;
+      for (const rule of role.rules) {
+        expect(rule.verbs).not.toContain('*');
+        expect(rule.resources ?? []).not.toContain('*');
+        expect(rule.apiGroups ?? []).not.toContain('*');
+      }
+    }
+  });
+});
