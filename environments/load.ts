@@ -1,7 +1,8 @@
 import { type Document, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { InputError, type InputProblem, joinPath } from './input-error';
-import { type EnvironmentSpec, environmentSchema } from './schema';
+// './schema/index', not './schema': Node and jest would resolve './schema' to the generated schema.json.
+import { type EnvironmentSpec, environmentSchema } from './schema/index';
 
 /** A file's repository-relative name and its text. Reading it is the caller's job. */
 export interface SourceFile {
