@@ -1,9 +1,12 @@
 import { z } from 'zod';
+import { clusterAutoscaler } from './autoscaling';
+import { autoscalingRules } from './autoscaling-rules';
 import { cluster } from './cluster';
 import { dnsLabel } from './common';
 import { controlPlane } from './control-plane';
 import { namespaces } from './namespaces';
 import { nodePool } from './node-pools';
+import { nodePoolRules } from './node-pool-rules';
 import { observability } from './observability';
 import { policy } from './policy';
 import { policyRules } from './policy-rules';
@@ -34,6 +37,9 @@ export const environmentShape = z
     cluster,
     controlPlane,
     nodePools: z.array(nodePool).default([]).describe('Worker pools. @default []'),
+    clusterAutoscaler: clusterAutoscaler
+      .optional()
+      .describe('The cluster-autoscaler of autoscaled pools; required when a pool has minSize/maxSize. @default - none'),
     namespaces,
     tenancy: tenancy.prefault({}).describe('Cluster-wide tenancy: RBAC groups per role and priority classes. @default no groups, default priority classes'),
     observability: observability
@@ -45,7 +51,7 @@ export const environmentShape = z
   .describe('A Platform Blueprint environment.');
 
 /** Cross-field rules of every area, run after the shape is valid. Each area keeps its rules beside its schema. */
-const rules: Rule[] = [...tenancyRules, ...policyRules];
+const rules: Rule[] = [...tenancyRules, ...policyRules, ...nodePoolRules, ...autoscalingRules];
 
 export const environmentSchema = environmentShape.superRefine((spec, ctx) => {
   for (const rule of rules) rule(spec, ctx);

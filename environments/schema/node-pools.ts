@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dnsLabel, dnsSubdomain, ipv4, labels, taint } from './common';
+import { dnsLabel, dnsSubdomain, ipv4, labels, labelValue, taint } from './common';
 
 /** A fixed worker machine of a data-centre pool. */
 export const poolNode = z.strictObject({
@@ -16,27 +16,49 @@ export type PoolNodeSpec = z.infer<typeof poolNode>;
  */
 export const nodePool = z
   .strictObject({
-    name: dnsLabel.describe('Pool name, unique in the environment; becomes the `node-pool` label.'),
+    name: dnsLabel.describe(
+      'Pool name, unique in the environment. Every node of the pool carries it as the `platform-blueprint.io/pool` label and the `node-role.kubernetes.io/<name>` role label.',
+    ),
     nodes: z
       .array(poolNode)
       .optional()
-      .describe('Fixed hosts of a data-centre pool. @default - an autoscaled pool'),
+      .describe(
+        'Fixed hosts of a data-centre pool; give either nodes or minSize/maxSize. @default - an autoscaled pool',
+      ),
     minSize: z
-      .number()
-      .int()
-      .min(0)
+      .number({ error: 'must be a number' })
+      .int({ error: 'must be a whole number' })
+      .min(0, { error: 'must be 0 or more' })
       .optional()
-      .describe('Fewest nodes of an autoscaled pool. @default - a fixed pool'),
+      .describe(
+        'Fewest nodes of an autoscaled pool (0 lets the pool scale to zero). @default - a fixed pool',
+      ),
     maxSize: z
-      .number()
-      .int()
-      .min(1)
+      .number({ error: 'must be a number' })
+      .int({ error: 'must be a whole number' })
+      .min(1, { error: 'must be at least 1' })
       .optional()
-      .describe('Most nodes of an autoscaled pool. @default - a fixed pool'),
-    labels: labels.default({}).describe('Labels every node of the pool carries. @default {}'),
-    taints: z.array(taint).default([]).describe('Taints every node of the pool carries. @default []'),
-    zone: z
+      .describe('Most nodes of an autoscaled pool; at least minSize. @default - a fixed pool'),
+    nodeGroup: z
       .string()
+      .regex(/^[^\s,]+$/, { error: 'is not a node group id (no spaces or commas)' })
+      .optional()
+      .describe(
+        "The cloud's node group behind an autoscaled pool, as cluster-autoscaler's --nodes=min:max:<group> names it (an auto scaling group, a MachineDeployment, a node pool id). @default - the pool name",
+      ),
+    labels: labels
+      .default({})
+      .describe(
+        'Labels every node of the pool carries (the pool, role and zone labels are added by the blueprint). @default {}',
+      ),
+    taints: z
+      .array(taint)
+      .default([])
+      .describe(
+        'Taints every node of the pool carries; workloads placed on the pool tolerate them, others stay off. @default []',
+      ),
+    zone: labelValue
+      .min(1, { error: 'must not be empty' })
       .optional()
       .describe(
         'Failure domain, written as the `topology.kubernetes.io/zone` label. @default - no zone label',

@@ -4,6 +4,7 @@ import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { type App, LocalBackend, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { LoadedEnvironment } from '../../environments/load';
+import { addNodePools } from './node-pools';
 import { addTenancy } from './tenancy';
 
 /**
@@ -21,6 +22,7 @@ export class PlatformStack extends TerraformStack {
       configContext: spec.cluster.kubeconfig.context,
     });
     addTenancy(this, spec);
+    addNodePools(this, spec);
   }
 }
 
