@@ -3,6 +3,7 @@ import type { LoadedEnvironment } from '../environments/load';
 import { renderHostFiles } from './hosts';
 import { addCharts, renderCharts } from './kubernetes';
 import type { OutputFile } from './output-file';
+import { checkEnvironmentPolicy, type PolicyReport } from './policy';
 import { renderTerraform } from './terraform/render';
 
 /** Everything synthesized for one environment, in memory. */
@@ -14,13 +15,18 @@ export interface EnvironmentOutput {
   readonly objects: number;
   /** Terraform resources in cdk.tf.json. */
   readonly resources: number;
+  /** The policy checks' findings (violations are empty unless synthesized with `enforcePolicy: false`). @default - not checked */
+  readonly policy?: PolicyReport;
 }
 
 /**
  * Synthesizes one environment: the Terraform stack, the cdk8s charts and the host files.
  * Pure: it writes nothing; the CLI's output writer puts the files in place atomically.
  */
-export function synthesizeEnvironment(env: LoadedEnvironment): EnvironmentOutput {
+export function synthesizeEnvironment(
+  env: LoadedEnvironment,
+  options: { readonly enforcePolicy?: boolean } = {},
+): EnvironmentOutput {
   const terraform = renderTerraform(env);
   const app = new Cdk8sApp({ outdir: 'cdk8s.out' });
   const kubernetes = renderCharts(app, addCharts(app, env));
@@ -32,5 +38,7 @@ export function synthesizeEnvironment(env: LoadedEnvironment): EnvironmentOutput
     if (seen.has(file.path)) throw new Error(`two generators wrote ${file.path}`);
     seen.add(file.path);
   }
-  return { name: env.name, files, objects: kubernetes.objects, resources: terraform.resources };
+  // Policy violations are input errors (exit 2) naming the object and the rule; `validate` reports them instead.
+  const policy = checkEnvironmentPolicy(env, files, options.enforcePolicy ?? true);
+  return { name: env.name, files, objects: kubernetes.objects, resources: terraform.resources, policy };
 }

@@ -1,0 +1,181 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { POLICY_RULES } from '../../../environments/schema/policy';
+import type { OutputFile } from '../../../stacks/output-file';
+import { checkPolicies, describeObject, type PolicyFinding } from '../../../stacks/policy';
+import type { PolicyOptions } from '../../../stacks/policy/check';
+
+const FIXTURES = path.join(__dirname, 'fixtures');
+const read = (name: string) => fs.readFileSync(path.join(FIXTURES, name), 'utf8');
+
+const OPTIONS: PolicyOptions = {
+  controlPlaneHosts: ['master-1', 'master-2', 'master-3'],
+  externalNamespaces: ['kube-system', 'kube-public', 'kube-node-lease', 'monitoring'],
+};
+
+/** A fixture as the output of an environment: the shared namespace plus the fixture's objects. */
+function output(...extra: OutputFile[]): OutputFile[] {
+  return [{ path: 'kubernetes/namespaces.yaml', content: read('_namespace.yaml') }, ...extra];
+}
+
+function check(files: OutputFile[], options: Partial<PolicyOptions> = {}): PolicyFinding[] {
+  return [...checkPolicies(files, { ...OPTIONS, ...options }).violations];
+}
+
+function lines(findings: readonly PolicyFinding[]): string[] {
+  return findings.map((finding) => `[${finding.rule}] ${describeObject(finding.object)} ${finding.message}`);
+}
+
+describe('policy rules on fixtures', () => {
+  it('passes the compliant baseline', () => {
+    expect(lines(check(output({ path: 'kubernetes/app.yaml', content: read('_compliant.yaml') })))).toEqual(
+      [],
+    );
+  });
+
+  describe.each(POLICY_RULES)('%s', (rule) => {
+    it('passes its passing fixture (no rule at all fires)', () => {
+      const files = output({ path: 'kubernetes/app.yaml', content: read(`${rule}.pass.yaml`) });
+      expect(lines(check(files))).toEqual([]);
+    });
+
+    it('fails its failing fixture with this rule only', () => {
+      const files = output({ path: 'kubernetes/app.yaml', content: read(`${rule}.fail.yaml`) });
+      const findings = check(files);
+      expect(findings.length).toBeGreaterThan(0);
+      expect([...new Set(findings.map((finding) => finding.rule))]).toEqual([rule]);
+    });
+  });
+
+  it('names the object and says exactly what is missing', () => {
+    const files = output(
+      { path: 'kubernetes/app.yaml', content: read('resources.fail.yaml') },
+      { path: 'kubernetes/queue.yaml', content: read('readiness-probe.fail.yaml') },
+      { path: 'kubernetes/report.yaml', content: read('image-pinned.fail.yaml') },
+      { path: 'kubernetes/debug.yaml', content: read('non-root.fail.yaml') },
+      { path: 'kubernetes/search.yaml', content: read('pdb.fail.yaml') },
+    );
+    expect(lines(check(files))).toEqual([
+      '[resources] Deployment shop/cart (kubernetes/app.yaml) container "app" has no limits.cpu',
+      '[non-root] Pod shop/debug (kubernetes/debug.yaml) container "shell" runs as root (runAsUser: 0)',
+      '[readiness-probe] StatefulSet shop/queue (kubernetes/queue.yaml) container "broker" has no readiness probe',
+      '[image-pinned] CronJob shop/report (kubernetes/report.yaml) container "report" runs image "registry.example.com/report:latest", pinned to the moving tag :latest',
+      '[image-pinned] CronJob shop/report (kubernetes/report.yaml) init container "fetch" runs image "registry.example.com:5000/tools/fetch" without a tag (that is :latest)',
+      '[pdb] Deployment shop/search (kubernetes/search.yaml) runs up to 5 replicas but no PodDisruptionBudget in its namespace selects its pods',
+    ]);
+  });
+
+  it('finds every kind of secret value', () => {
+    const files = output({ path: 'kubernetes/app.yaml', content: read('no-secret-values.fail.yaml') });
+    expect(lines(check(files))).toEqual([
+      '[no-secret-values] ConfigMap shop/cart-config (kubernetes/app.yaml) data key "api_key" holds a literal credential; put it in a Secret and reference it',
+      '[no-secret-values] ConfigMap shop/cart-config (kubernetes/app.yaml) data.DATABASE_URL holds a URL with a password',
+      '[no-secret-values] Secret shop/cart-db (kubernetes/app.yaml) carries secret values in stringData; reference a Secret created outside the blueprint instead',
+    ]);
+  });
+
+  it('finds literal credentials in env, Terraform Secrets and private keys in host files', () => {
+    const deployment = read('_compliant.yaml').replace(
+      '- { name: LOG_LEVEL, value: info }',
+      '- { name: LOG_LEVEL, value: info }\n            - { name: STRIPE_API_KEY, value: sk_live_123 }',
+    );
+    const terraform = JSON.stringify({
+      resource: {
+        kubernetes_secret_v1: {
+          db: { metadata: [{ name: 'db', namespace: 'shop' }], data: { password: 'x' } },
+        },
+      },
+    });
+    const files = output(
+      { path: 'kubernetes/app.yaml', content: deployment },
+      { path: 'terraform/cdk.tf.json', content: terraform },
+      {
+        path: 'hosts/node-01/tls.key',
+        content: '-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----\n',
+      },
+    );
+    expect(lines(check(files))).toEqual([
+      '[no-secret-values] file hosts/node-01/tls.key holds a private key',
+      '[no-secret-values] Deployment shop/cart (kubernetes/app.yaml) container "app" sets STRIPE_API_KEY to a literal value; use valueFrom.secretKeyRef',
+      '[no-secret-values] Secret shop/db (terraform kubernetes_secret_v1.db) carries secret values in data; reference a Secret created outside the blueprint instead',
+    ]);
+  });
+
+  it("allows hostPath only in the control plane's static pods", () => {
+    const staticPod = (name: string) =>
+      [
+        'apiVersion: v1',
+        'kind: Pod',
+        `metadata: { name: ${name}, namespace: kube-system }`,
+        'spec:',
+        '  hostNetwork: true',
+        '  containers:',
+        `    - { name: ${name}, image: "docker.io/library/haproxy:2.8.5" }`,
+        '  volumes:',
+        `    - { name: config, hostPath: { path: /etc/${name}, type: Directory } }`,
+      ].join('\n');
+    const files = output(
+      { path: 'hosts/master-1/manifests/haproxy.yaml', content: staticPod('haproxy') },
+      { path: 'hosts/node-01/manifests/haproxy.yaml', content: staticPod('haproxy') },
+      { path: 'kubernetes/app.yaml', content: read('no-host-path.fail.yaml') },
+    );
+    expect(lines(check(files))).toEqual([
+      `[no-host-path] Pod kube-system/haproxy (hosts/node-01/manifests/haproxy.yaml) volume "config" mounts hostPath "/etc/haproxy" (only the control plane's static pods on master-1, master-2, master-3 may)`,
+      '[no-host-path] DaemonSet shop/log-shipper (kubernetes/app.yaml) volume "varlog" mounts hostPath "/var/log"',
+    ]);
+  });
+
+  it('checks PSA labels of the namespaces Terraform creates', () => {
+    const terraform = JSON.stringify({
+      resource: {
+        kubernetes_namespace_v1: {
+          namespace_open: { metadata: { name: 'open', labels: { team: 'x' } } },
+        },
+      },
+    });
+    expect(lines(check(output({ path: 'terraform/cdk.tf.json', content: terraform })))).toEqual([
+      '[namespace-psa] Namespace open (terraform kubernetes_namespace_v1.namespace_open) has no Pod Security Admission label for pod-security.kubernetes.io/enforce, pod-security.kubernetes.io/audit, pod-security.kubernetes.io/warn',
+    ]);
+  });
+});
+
+describe('waivers', () => {
+  const files = output({ path: 'kubernetes/app.yaml', content: read('readiness-probe.fail.yaml') });
+  const waiver = {
+    rule: 'readiness-probe' as const,
+    kind: 'StatefulSet',
+    namespace: 'shop',
+    name: 'queue',
+    reason: 'the broker takes no traffic through Services; clients connect by pod DNS',
+  };
+
+  it('waive exactly the named rule for the named object, keeping the reason', () => {
+    const report = checkPolicies(files, { ...OPTIONS, waivers: [waiver] });
+    expect(report.violations).toEqual([]);
+    expect(
+      report.waived.map((entry) => [entry.finding.rule, entry.finding.object.name, entry.reason]),
+    ).toEqual([['readiness-probe', 'queue', waiver.reason]]);
+    expect(report.unusedWaivers).toEqual([]);
+  });
+
+  it('do not cover another rule, another object or another namespace', () => {
+    for (const other of [
+      { ...waiver, rule: 'resources' as const },
+      { ...waiver, name: 'queue-2' },
+      { ...waiver, namespace: 'other' },
+      { ...waiver, kind: 'Deployment' },
+    ]) {
+      const report = checkPolicies(files, { ...OPTIONS, waivers: [other] });
+      expect(report.violations.map((finding) => finding.rule)).toEqual(['readiness-probe']);
+      expect(report.unusedWaivers).toEqual([{ index: 0, waiver: other }]);
+    }
+  });
+});
+
+describe('determinism', () => {
+  it('reports the same findings in the same order whatever the file order', () => {
+    const a = { path: 'kubernetes/a.yaml', content: read('pdb.fail.yaml') };
+    const b = { path: 'kubernetes/b.yaml', content: read('non-root.fail.yaml') };
+    expect(check(output(a, b))).toEqual(check(output(b, a).reverse()));
+  });
+});
