@@ -1,4 +1,5 @@
 import { InputError } from '../environments/input-error';
+import { DEPLOY_USAGE, deployCommand } from './commands/deploy';
 import { listCommand } from './commands/list';
 import { SYNTH_USAGE, synthCommand } from './commands/synth';
 import { ExitCode, ToolError } from './errors';
@@ -13,6 +14,11 @@ const COMMANDS: Record<string, { run: Command; synopsis: string; summary: string
     summary: 'synthesize environments into DIR (default dist)',
   },
   list: { run: listCommand, synopsis: 'blueprint list', summary: 'environments and templates' },
+  deploy: {
+    run: (argv, io) => deployCommand(argv, io),
+    synopsis: DEPLOY_USAGE,
+    summary: 'Terraform, then Kubernetes (CRDs, server-side apply with pruning, rollouts)',
+  },
 };
 
 function help(): string {

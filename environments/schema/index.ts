@@ -14,6 +14,7 @@ import type { Rule } from './rules';
 import { services } from './services';
 import { tenancy } from './tenancy';
 import { tenancyRules } from './tenancy-rules';
+import { terraform } from './terraform';
 
 /**
  * The environment file's schema: the single source of truth. TypeScript types are inferred
@@ -47,6 +48,7 @@ export const environmentShape = z
       .describe('Monitoring, alerts and OpenTelemetry conventions. @default monitoring namespace `monitoring`'),
     policy: policy.prefault({}).describe('Policy checks on the synthesized output and their waivers. @default no waivers'),
     services,
+    terraform,
   })
   .describe('A Platform Blueprint environment.');
 

@@ -1,9 +1,10 @@
 // The Terraform part of the blueprint. cdktf is archived upstream; every cdktf import stays
 // inside stacks/terraform/ so that moving to its fork is a rename of these imports.
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
-import { type App, LocalBackend, TerraformStack } from 'cdktf';
+import { type App, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { LoadedEnvironment } from '../../environments/load';
+import { BlueprintBackend, backendBlock } from './backend';
 import { addNodePools } from './node-pools';
 import { addTenancy } from './tenancy';
 
@@ -15,8 +16,8 @@ export class PlatformStack extends TerraformStack {
   constructor(scope: Construct, id: string, env: LoadedEnvironment) {
     super(scope, id);
     const { spec } = env;
-    // The default local backend writes an absolute state path; a relative one keeps output portable.
-    new LocalBackend(this, { path: 'terraform.tfstate' });
+    // From terraform.backend; the local default is a relative path (cdktf's own default is absolute).
+    new BlueprintBackend(this, backendBlock(env.name, spec));
     new KubernetesProvider(this, 'kubernetes', {
       configPath: spec.cluster.kubeconfig.path,
       configContext: spec.cluster.kubeconfig.context,

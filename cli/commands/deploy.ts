@@ -1,0 +1,220 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { parseArgs } from 'node:util';
+import { InputError } from '../../environments/input-error';
+import type { EnvironmentOutput } from '../../stacks/environment';
+import { describeOutput, describeSteps, hostsNote } from '../deploy/describe';
+import type { ExecOptions, ExecResult } from '../deploy/exec';
+import { parseManifests, rolloutTargets, usedCrds } from '../deploy/manifests';
+import { type DeployPart, type DeployTarget, planDeploy } from '../deploy/plan';
+import { PlainProgress, type Progress, TtyProgress } from '../deploy/progress';
+import { runSteps } from '../deploy/runner';
+import { CRDS_DIR, crdFileName, loadCrdCatalog, prepareWorkDir, workDirOf } from '../deploy/workdir';
+import { ExitCode } from '../errors';
+import type { Io } from '../io';
+import { compareOutputs } from '../output-tree';
+import { Project } from '../project';
+import { synthesizeProject } from './synth';
+import { usage } from './usage';
+
+export const DEPLOY_USAGE =
+  'blueprint deploy --env NAME [--dry-run] [--yes] [--only terraform|kubernetes] [--out DIR] [--rollout-timeout DURATION]';
+
+/** What deploy takes from the process; tests pass their own. */
+export interface DeployDeps {
+  /** Whether stdin is a terminal, so that a confirmation can be asked. */
+  readonly stdinIsTty: boolean;
+  /** Asks a yes/no question on the terminal. */
+  readonly ask: (question: string) => Promise<boolean>;
+  /** The environment the tools inherit: PATH, PG_CONN_STR, AWS_*, ... */
+  readonly env: NodeJS.ProcessEnv;
+  /** The deploying user's home, for `~` in the kubeconfig path. */
+  readonly home: string;
+  /** The CRDs the blueprint ships. @default crds/ of the blueprint */
+  readonly crdsDir?: string;
+  /** Runs a command. @default the real exec */
+  readonly exec?: (argv: readonly string[], options: ExecOptions) => Promise<ExecResult>;
+  /** Progress display. @default a live step list on a TTY, plain lines otherwise */
+  readonly progress?: Progress;
+}
+
+function processDeps(): DeployDeps {
+  return {
+    stdinIsTty: Boolean(process.stdin.isTTY),
+    ask: async (question) => {
+      const rl = createInterface({ input: process.stdin, output: process.stdout });
+      try {
+        const answer = await rl.question(`${question} Only "yes" is accepted: `);
+        return answer.trim().toLowerCase() === 'yes';
+      } finally {
+        rl.close();
+      }
+    },
+    env: process.env,
+    home: os.homedir(),
+  };
+}
+
+/** Parses `90`, `90s`, `5m` or `1h` into seconds. */
+export function parseDuration(value: string): number | undefined {
+  const match = /^(\d+)(s|m|h)?$/.exec(value);
+  if (!match) return undefined;
+  const amount = Number(match[1]);
+  const unit = match[2] === 'h' ? 3600 : match[2] === 'm' ? 60 : 1;
+  return amount > 0 ? amount * unit : undefined;
+}
+
+/** `~` and `~/...` become the home directory; a relative path is taken from the project root. */
+export function resolveKubeconfig(file: string, home: string, root: string): string {
+  if (file === '~') return home;
+  if (file.startsWith('~/')) return path.join(home, file.slice(2));
+  return path.resolve(root, file);
+}
+
+/**
+ * Builds what the planner needs from a fresh synthesis: manifests in file order, the CRDs they
+ * use, the rollouts to wait for.
+ */
+export function deployTarget(
+  output: EnvironmentOutput,
+  access: { readonly kubeconfig: string; readonly context: string; readonly backendType: string },
+  catalog: ReturnType<typeof loadCrdCatalog>,
+): { target: DeployTarget; crds: ReturnType<typeof loadCrdCatalog> } {
+  const manifestFiles = output.files
+    .filter((file) => file.path.startsWith('kubernetes/') && file.path.endsWith('.yaml'))
+    .map((file) => ({ path: file.path.slice('kubernetes/'.length), content: file.content }));
+  const objects = parseManifests(manifestFiles);
+  const used = usedCrds(objects, catalog);
+  const crds = catalog.filter((entry) => used.some((crd) => crd.file === entry.file));
+  return {
+    target: {
+      environment: output.name,
+      kubeconfig: access.kubeconfig,
+      context: access.context,
+      backendType: access.backendType,
+      workDir: workDirOf(output.name),
+      manifests: manifestFiles.map((file) => file.path),
+      crds: used.map(crdFileName),
+      rollouts: rolloutTargets(objects),
+    },
+    crds,
+  };
+}
+
+/**
+ * `blueprint deploy`: synthesize one environment, report stale committed output, then run
+ * Terraform (init, plan, apply) and kubectl (CRDs, server-side apply with ApplySet pruning,
+ * rollouts) against its cluster, in that order, asking before each apply unless `--yes`.
+ */
+export async function deployCommand(
+  argv: string[],
+  io: Io,
+  deps: DeployDeps = processDeps(),
+): Promise<number> {
+  const { values } = usage(DEPLOY_USAGE, () =>
+    parseArgs({
+      args: argv,
+      options: {
+        env: { type: 'string' },
+        'dry-run': { type: 'boolean', default: false },
+        yes: { type: 'boolean', default: false },
+        only: { type: 'string' },
+        out: { type: 'string' },
+        'rollout-timeout': { type: 'string', default: '5m' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }),
+  );
+  if (values.env === undefined) {
+    throw new InputError({
+      path: '--env',
+      message: `is required (deploy runs one environment); usage: ${DEPLOY_USAGE}`,
+    });
+  }
+  const only = values.only;
+  if (only !== undefined && only !== 'terraform' && only !== 'kubernetes') {
+    throw new InputError({ path: '--only', value: only, message: 'must be terraform or kubernetes' });
+  }
+  const rolloutTimeout = parseDuration(values['rollout-timeout'] ?? '5m');
+  if (rolloutTimeout === undefined) {
+    throw new InputError({
+      path: '--rollout-timeout',
+      value: values['rollout-timeout'],
+      message: 'is not a duration (a positive whole number of seconds, or with s, m or h: 90s, 5m, 1h)',
+    });
+  }
+  const dryRun = values['dry-run'] ?? false;
+  const yes = values.yes ?? false;
+  if (!dryRun && !yes && !deps.stdinIsTty) {
+    throw new InputError({
+      message:
+        'deploy asks before it applies, but stdin is not a terminal; pass --yes to apply without asking (CI), or --dry-run to see the steps',
+    });
+  }
+
+  const project = Project.find(io.cwd);
+  const [output] = synthesizeProject(project, [values.env]);
+  const [env] = project.loadEnvironments([values.env]);
+  if (!output || !env) throw new Error(`synthesis of ${values.env} returned nothing`);
+  const outDir = values.out ? path.resolve(io.cwd, values.out) : path.join(project.root, 'dist');
+  const shownOut = path.relative(io.cwd, outDir) || '.';
+
+  const kubeconfig = resolveKubeconfig(env.spec.cluster.kubeconfig.path, deps.home, project.root);
+  const context = env.spec.cluster.kubeconfig.context;
+  const catalog = loadCrdCatalog(deps.crdsDir ?? CRDS_DIR);
+  const { target, crds } = deployTarget(
+    output,
+    { kubeconfig, context, backendType: env.spec.terraform.backend.type },
+    catalog,
+  );
+  const steps = planDeploy(target, {
+    ...(only ? { only: only as DeployPart } : {}),
+    yes,
+    color: io.isTty,
+    rolloutTimeoutSeconds: rolloutTimeout,
+  });
+
+  io.out(
+    `deploy ${output.name}: context ${context}, kubeconfig ${kubeconfig}${dryRun ? ' (dry run: nothing is run or changed)' : ''}`,
+  );
+  for (const line of describeOutput(output, compareOutputs(outDir, [output]), shownOut, env.file))
+    io.out(line);
+  const backend = env.spec.terraform.backend;
+  io.out(
+    `work directory: ${target.workDir}/ (Terraform runs in ${target.workDir}/terraform/${backend.type === 'local' ? `, state in ${target.workDir}/terraform/${backend.path}` : `, state in the ${backend.type} backend`})`,
+  );
+
+  if (dryRun) {
+    for (const line of describeSteps(steps)) io.out(line);
+    if (only !== 'terraform') io.out(hostsNote(output, shownOut));
+    return ExitCode.OK;
+  }
+
+  prepareWorkDir(project.root, output, crds);
+  const outcome = await runSteps(steps, {
+    cwd: project.root,
+    env: deps.env,
+    progress: deps.progress ?? (io.isTty ? new TtyProgress(io) : new PlainProgress(io)),
+    ask: deps.ask,
+    access: { kubeconfig, context, environmentFile: env.file },
+    ...(deps.exec ? { exec: deps.exec } : {}),
+  });
+  if (outcome.status === 'done') {
+    io.out(
+      `deployed ${output.name}${outcome.applied.length > 0 ? `: ${outcome.applied.join(', ')}` : ': nothing needed applying'}`,
+    );
+    if (only !== 'terraform') io.out(hostsNote(output, shownOut));
+    return ExitCode.OK;
+  }
+  io.err(`error: ${outcome.message}`);
+  const appliedText =
+    outcome.applied.length > 0
+      ? `applied before it: ${outcome.applied.join(', ')}`
+      : 'nothing was applied before it';
+  io.err(
+    `deploy of ${output.name} stopped at step ${outcome.index + 1}/${steps.length} (${outcome.step.title}); ${appliedText}; not run: ${outcome.notRun.length > 0 ? outcome.notRun.join(', ') : 'none'}`,
+  );
+  return outcome.kind === 'input' ? ExitCode.INPUT : ExitCode.TOOL;
+}

@@ -1,0 +1,199 @@
+import * as fs from 'node:fs';
+import { parse } from 'yaml';
+import { exec as defaultExec, type ExecOptions, type ExecResult } from './exec';
+import { type ClusterAccess, explainFailure } from './failures';
+import type { Step } from './plan';
+import type { Progress, StepStatus } from './progress';
+import { judgeTool } from './tools';
+
+/** What the runner needs from the outside world; tests replace parts of it. */
+export interface RunContext {
+  /** Where every command runs: the project root. */
+  readonly cwd: string;
+  /** The environment the commands inherit (the deploying user's credentials live here). */
+  readonly env: NodeJS.ProcessEnv;
+  readonly progress: Progress;
+  /** Asks a yes/no question; true means yes. */
+  readonly ask: (question: string) => Promise<boolean>;
+  readonly access: ClusterAccess;
+  /** Runs one command. @default exec */
+  readonly exec?: (argv: readonly string[], options: ExecOptions) => Promise<ExecResult>;
+}
+
+/** How a deploy run ended. */
+export type RunOutcome =
+  | { readonly status: 'done'; readonly applied: readonly string[] }
+  | {
+      readonly status: 'failed' | 'declined';
+      /** 'input': a refused request (exit 2); 'tool': a tool or the cluster failed (exit 3). */
+      readonly kind: 'input' | 'tool';
+      readonly message: string;
+      readonly step: Step;
+      readonly index: number;
+      /** Titles of the steps that changed something before the failure. */
+      readonly applied: readonly string[];
+      /** Titles of the steps that did not run. */
+      readonly notRun: readonly string[];
+    };
+
+interface Verdict {
+  readonly status: StepStatus;
+  readonly detail: string;
+  /** Set when the step failed. */
+  readonly failure?: { readonly kind: 'input' | 'tool'; readonly message: string };
+  /** For a plan: whether it found changes. */
+  readonly changes?: boolean;
+}
+
+/** Runs the steps in order, stopping at the first failure or a declined question. */
+export async function runSteps(steps: readonly Step[], context: RunContext): Promise<RunOutcome> {
+  const run = context.exec ?? defaultExec;
+  const changed = new Map<string, boolean>();
+  const applied: string[] = [];
+  context.progress.begin(steps);
+  for (const [index, step] of steps.entries()) {
+    const started = performance.now();
+    const elapsed = () => Math.round(performance.now() - started);
+    if (step.onlyIfChanges !== undefined && changed.get(step.onlyIfChanges) === false) {
+      context.progress.start(index, step);
+      context.progress.finish(index, step, 'skipped', 'no changes to apply', elapsed());
+      continue;
+    }
+    context.progress.start(index, step);
+    let verdict: Verdict;
+    if (step.kind === 'confirm') {
+      context.progress.note('');
+      const yes = await context.ask(step.question ?? `${step.title}?`);
+      verdict = yes
+        ? { status: 'ok', detail: 'confirmed' }
+        : {
+            status: 'failed',
+            detail: 'declined',
+            failure: { kind: 'input', message: 'deploy cancelled: the answer was not yes' },
+          };
+    } else if (step.kind === 'check') {
+      verdict = judgeCheck(step, context);
+    } else {
+      const result = await run(step.argv ?? [], {
+        cwd: context.cwd,
+        env: { ...context.env, ...step.env },
+        timeoutSeconds: step.timeoutSeconds ?? 60,
+        ...(step.show ? { onLine: (line: string) => context.progress.output(line) } : {}),
+      });
+      verdict = judgeRun(step, result, context.access);
+    }
+    if (verdict.changes !== undefined) changed.set(step.id, verdict.changes);
+    context.progress.finish(index, step, verdict.status, verdict.detail, elapsed());
+    if (verdict.failure) {
+      return {
+        status: step.kind === 'confirm' ? 'declined' : 'failed',
+        kind: verdict.failure.kind,
+        message: verdict.failure.message,
+        step,
+        index,
+        applied,
+        notRun: steps.slice(index + 1).map((next) => next.title),
+      };
+    }
+    if (step.changes && verdict.status === 'ok') applied.push(step.title);
+  }
+  return { status: 'done', applied };
+}
+
+function judgeRun(step: Step, result: ExecResult, access: ClusterAccess): Verdict {
+  const check = step.check;
+  if (check?.type === 'tool') {
+    const problem = judgeTool(check.tool, result);
+    if (problem)
+      return { status: 'failed', detail: 'missing or too old', failure: { kind: 'tool', message: problem } };
+    return { status: 'ok', detail: firstLine(result.stdout, check.tool) };
+  }
+  const okCodes = step.okExitCodes ?? [0];
+  const ok = !result.missing && !result.timedOut && okCodes.includes(result.exitCode);
+  if (!ok) {
+    if (step.tolerate && !result.timedOut && step.tolerate.test(result.stderr)) {
+      return { status: 'ok', detail: 'already there' };
+    }
+    const message = explainFailure(step, result, access);
+    if (step.optional) return { status: 'warning', detail: message };
+    return { status: 'failed', detail: `exit ${result.exitCode}`, failure: { kind: 'tool', message } };
+  }
+  if (check?.type === 'identity') {
+    const found = result.stdout.trim();
+    if (found === '') return { status: 'ok', detail: 'no platform-blueprint ConfigMap yet (first deploy)' };
+    if (found !== check.environment) {
+      return {
+        status: 'failed',
+        detail: `cluster is ${found}`,
+        failure: {
+          kind: 'input',
+          message: `context ${access.context} reaches the cluster of environment ${JSON.stringify(found)} (ConfigMap kube-public/platform-blueprint), not ${JSON.stringify(check.environment)}; refusing to deploy. Fix cluster.kubeconfig.context in ${access.environmentFile} or the kubeconfig ${access.kubeconfig}`,
+        },
+      };
+    }
+    return { status: 'ok', detail: `cluster is ${found}` };
+  }
+  if (check?.type === 'terraform-plan') {
+    const changes = result.exitCode === 2;
+    return { status: 'ok', detail: changes ? 'changes to apply' : 'no changes', changes };
+  }
+  if (step.id === 'kubectl-diff')
+    return { status: 'ok', detail: result.exitCode === 1 ? 'differences shown above' : 'no differences' };
+  return { status: 'ok', detail: '' };
+}
+
+function judgeCheck(step: Step, context: RunContext): Verdict {
+  const check = step.check;
+  if (check?.type === 'kubeconfig') {
+    const problem = kubeconfigProblem(check.path, check.context, context.access.environmentFile);
+    return problem
+      ? { status: 'failed', detail: 'missing', failure: { kind: 'tool', message: problem } }
+      : { status: 'ok', detail: '' };
+  }
+  if (check?.type === 'env') {
+    if ((context.env[check.variable] ?? '') !== '') return { status: 'ok', detail: '' };
+    return {
+      status: 'failed',
+      detail: `${check.variable} is not set`,
+      failure: {
+        kind: 'tool',
+        message: `${check.variable} is not set: ${check.why}; export it in the shell that runs deploy (never in the environment file)`,
+      },
+    };
+  }
+  return { status: 'ok', detail: '' };
+}
+
+/** Why a kubeconfig cannot reach the context, or undefined when it has the context. */
+export function kubeconfigProblem(
+  file: string,
+  context: string,
+  environmentFile: string,
+): string | undefined {
+  const fix = `set cluster.kubeconfig.path and cluster.kubeconfig.context in ${environmentFile}`;
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return `no kubeconfig at ${file}; copy the cluster's admin kubeconfig there, or ${fix}`;
+  }
+  let contexts: string[];
+  try {
+    const parsed = parse(text) as { contexts?: { name?: unknown }[] } | null;
+    contexts = (parsed?.contexts ?? [])
+      .map((entry) => entry?.name)
+      .filter((name): name is string => typeof name === 'string');
+  } catch {
+    return `kubeconfig ${file} is not valid YAML; repair it, or ${fix}`;
+  }
+  if (!contexts.includes(context)) {
+    const known = contexts.length > 0 ? `it has ${contexts.join(', ')}` : 'it has no contexts';
+    return `kubeconfig ${file} has no context ${context} (${known}); add the context, or ${fix}`;
+  }
+  return undefined;
+}
+
+function firstLine(stdout: string, tool: string): string {
+  const match = /"(?:terraform_version|gitVersion)":\s*"v?([^"]+)"/.exec(stdout);
+  return match ? `${tool} ${match[1]}` : '';
+}

@@ -1,0 +1,84 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { EnvironmentOutput } from '../../stacks/environment';
+import { applySetCrdYaml, applySetParentYaml } from './applyset';
+import { type CrdEntry, parseCrd } from './manifests';
+
+/**
+ * The deploy work directory, `.blueprint/<env>/` at the project root (gitignored). Terraform
+ * runs in `terraform/` there, so its state, lock file, `.terraform/` and plan survive
+ * `blueprint synth`, which replaces `<out>/<env>/` as a whole. `kubernetes/` holds exactly
+ * what kubectl applies.
+ */
+export const WORK_ROOT = '.blueprint';
+
+/** The work directory of one environment, relative to the project root. */
+export function workDirOf(environment: string): string {
+  return `${WORK_ROOT}/${environment}`;
+}
+
+/** The crds/ folder that ships with the blueprint (beside cli/). */
+export const CRDS_DIR = path.resolve(__dirname, '..', '..', 'crds');
+
+/** Every CRD under `crdsDir`, sorted by file. */
+export function loadCrdCatalog(crdsDir: string = CRDS_DIR): (CrdEntry & { readonly content: string })[] {
+  const entries: (CrdEntry & { readonly content: string })[] = [];
+  const walk = (dir: string, prefix: string) => {
+    for (const entry of fs
+      .readdirSync(dir, { withFileTypes: true })
+      .sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const relative = prefix ? `${prefix}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) walk(path.join(dir, entry.name), relative);
+      else if (entry.name.endsWith('.yaml')) {
+        const content = fs.readFileSync(path.join(dir, entry.name), 'utf8');
+        entries.push({ ...parseCrd(relative, content), content });
+      }
+    }
+  };
+  if (fs.existsSync(crdsDir)) walk(crdsDir, '');
+  return entries;
+}
+
+/** CRD file name in the work directory: `<plural>.<group>.yaml`, flat. */
+export function crdFileName(crd: CrdEntry): string {
+  return `${crd.name}.yaml`;
+}
+
+/**
+ * Writes what the deploy runs against into `<root>/.blueprint/<env>/`: the fresh cdk.tf.json
+ * (keeping Terraform's state and `.terraform/`, dropping an old plan), and a new `kubernetes/`
+ * with the manifests, the CRDs they use and the ApplySet parent.
+ */
+export function prepareWorkDir(
+  root: string,
+  output: EnvironmentOutput,
+  crds: readonly (CrdEntry & { readonly content: string })[],
+): void {
+  const base = path.join(root, WORK_ROOT);
+  fs.mkdirSync(base, { recursive: true });
+  // Ignored even in a project whose .gitignore does not list it.
+  fs.writeFileSync(
+    path.join(base, '.gitignore'),
+    '# blueprint deploy work directories: Terraform state and plans\n*\n',
+  );
+  const dir = path.join(base, output.name);
+  const terraform = path.join(dir, 'terraform');
+  fs.mkdirSync(terraform, { recursive: true });
+  fs.rmSync(path.join(terraform, 'tfplan'), { force: true });
+  const kubernetes = path.join(dir, 'kubernetes');
+  fs.rmSync(kubernetes, { recursive: true, force: true });
+  fs.mkdirSync(path.join(kubernetes, 'manifests'), { recursive: true });
+  fs.mkdirSync(path.join(kubernetes, 'crds'), { recursive: true });
+  for (const file of output.files) {
+    if (file.path === 'terraform/cdk.tf.json')
+      fs.writeFileSync(path.join(terraform, 'cdk.tf.json'), file.content);
+    else if (file.path.startsWith('kubernetes/')) {
+      const target = path.join(kubernetes, 'manifests', ...file.path.slice('kubernetes/'.length).split('/'));
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      fs.writeFileSync(target, file.content);
+    }
+  }
+  for (const crd of crds) fs.writeFileSync(path.join(kubernetes, 'crds', crdFileName(crd)), crd.content);
+  fs.writeFileSync(path.join(kubernetes, 'applyset-crd.yaml'), applySetCrdYaml());
+  fs.writeFileSync(path.join(kubernetes, 'applyset-parent.yaml'), applySetParentYaml(output.name));
+}

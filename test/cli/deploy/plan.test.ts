@@ -1,0 +1,148 @@
+import { commandLine, type DeployTarget, planDeploy, type Step, shellQuote } from '../../../cli/deploy/plan';
+
+const target: DeployTarget = {
+  environment: 'prod',
+  kubeconfig: '/home/ops/.kube/config',
+  context: 'prod-admin@prod',
+  backendType: 'local',
+  workDir: '.blueprint/prod',
+  manifests: ['platform.yaml', 'workloads.yaml'],
+  crds: ['httproutes.gateway.networking.k8s.io.yaml'],
+  rollouts: [
+    { kind: 'deployment', name: 'orders', namespace: 'commerce' },
+    { kind: 'statefulset', name: 'points-db', namespace: 'data' },
+  ],
+};
+
+const KUBECTL = 'kubectl --kubeconfig=/home/ops/.kube/config --context=prod-admin@prod';
+const TERRAFORM = 'terraform -chdir=.blueprint/prod/terraform';
+
+/** Each step as `id: command line` (or the question / check), which is what --dry-run shows. */
+function lines(steps: readonly Step[]): string[] {
+  return steps.map((step) => {
+    if (step.kind === 'confirm') return `${step.id}: ? ${step.question}`;
+    if (step.kind === 'check') return `${step.id}: (check)`;
+    return `${step.id}: ${commandLine(step)}`;
+  });
+}
+
+describe('planDeploy', () => {
+  it('runs preflight, then Terraform, then Kubernetes, with the exact command lines', () => {
+    expect(lines(planDeploy(target))).toEqual([
+      'tool-terraform: terraform version -json',
+      'tool-kubectl: kubectl version --client -o json',
+      'kubeconfig: (check)',
+      `cluster-identity: ${KUBECTL} get configmap platform-blueprint --namespace=kube-public --ignore-not-found --request-timeout=5s '--output=jsonpath={.data.environment}'`,
+      `terraform-init: ${TERRAFORM} init -input=false -no-color`,
+      `terraform-plan: ${TERRAFORM} plan -input=false -detailed-exitcode -out=tfplan -no-color`,
+      'confirm-terraform: ? Apply this Terraform plan to prod (context prod-admin@prod)?',
+      `terraform-apply: ${TERRAFORM} apply -input=false -no-color tfplan`,
+      `kubectl-diff: ${KUBECTL} diff --server-side --field-manager=blueprint --force-conflicts -f .blueprint/prod/kubernetes/manifests/platform.yaml -f .blueprint/prod/kubernetes/manifests/workloads.yaml`,
+      'confirm-kubernetes: ? Apply 2 manifest files to prod (context prod-admin@prod), deleting objects that left the output?',
+      `crds-apply: ${KUBECTL} apply --server-side --field-manager=blueprint --force-conflicts -f .blueprint/prod/kubernetes/crds/httproutes.gateway.networking.k8s.io.yaml -f .blueprint/prod/kubernetes/applyset-crd.yaml`,
+      `crds-established: ${KUBECTL} wait --for=condition=Established --timeout=60s -f .blueprint/prod/kubernetes/crds/httproutes.gateway.networking.k8s.io.yaml -f .blueprint/prod/kubernetes/applyset-crd.yaml`,
+      `applyset-parent: ${KUBECTL} create -f .blueprint/prod/kubernetes/applyset-parent.yaml`,
+      `kubectl-apply: KUBECTL_APPLYSET=true ${KUBECTL} apply --server-side --field-manager=blueprint --force-conflicts --applyset=applysets.platform-blueprint.io/prod --prune -f .blueprint/prod/kubernetes/manifests/platform.yaml -f .blueprint/prod/kubernetes/manifests/workloads.yaml`,
+      `rollout-deployment-commerce-orders: ${KUBECTL} rollout status deployment/orders --namespace=commerce --timeout=300s`,
+      `rollout-statefulset-data-points-db: ${KUBECTL} rollout status statefulset/points-db --namespace=data --timeout=300s`,
+    ]);
+  });
+
+  it('drops the questions with --yes and changes no command', () => {
+    const asked = planDeploy(target);
+    const unasked = planDeploy(target, { yes: true });
+    expect(unasked.some((step) => step.kind === 'confirm')).toBe(false);
+    expect(lines(unasked)).toEqual(lines(asked.filter((step) => step.kind !== 'confirm')));
+  });
+
+  it('--only terraform stops after terraform apply and still checks the cluster identity', () => {
+    const ids = planDeploy(target, { only: 'terraform', yes: true }).map((step) => step.id);
+    expect(ids).toEqual([
+      'tool-terraform',
+      'tool-kubectl',
+      'kubeconfig',
+      'cluster-identity',
+      'terraform-init',
+      'terraform-plan',
+      'terraform-apply',
+    ]);
+  });
+
+  it('--only kubernetes needs no terraform and runs no terraform command', () => {
+    const steps = planDeploy(target, { only: 'kubernetes', yes: true });
+    expect(steps.map((step) => step.id)).toEqual([
+      'tool-kubectl',
+      'kubeconfig',
+      'cluster-identity',
+      'kubectl-diff',
+      'crds-apply',
+      'crds-established',
+      'applyset-parent',
+      'kubectl-apply',
+      'rollout-deployment-commerce-orders',
+      'rollout-statefulset-data-points-db',
+    ]);
+    expect(steps.some((step) => step.argv?.[0] === 'terraform')).toBe(false);
+  });
+
+  it('every terraform step comes before every kubectl step that changes the cluster', () => {
+    const steps = planDeploy(target);
+    const lastTerraform = steps.map((step) => step.argv?.[0]).lastIndexOf('terraform');
+    const firstKubeChange = steps.findIndex((step) => step.changes && step.argv?.[0] === 'kubectl');
+    expect(lastTerraform).toBeGreaterThan(0);
+    expect(firstKubeChange).toBeGreaterThan(lastTerraform);
+  });
+
+  it('lets Terraform colour its output only on a terminal', () => {
+    const colored = planDeploy(target, { color: true }).filter(
+      (step) => step.argv?.[0] === 'terraform' && step.id !== 'tool-terraform',
+    );
+    expect(colored.length).toBe(3);
+    for (const step of colored) expect(step.argv).not.toContain('-no-color');
+  });
+
+  it('applies only when the plan found changes, and treats plan exit 2 as success', () => {
+    const steps = planDeploy(target);
+    const plan = steps.find((step) => step.id === 'terraform-plan');
+    expect(plan?.okExitCodes).toEqual([0, 2]);
+    expect(steps.find((step) => step.id === 'terraform-apply')?.onlyIfChanges).toBe('terraform-plan');
+    expect(steps.find((step) => step.id === 'confirm-terraform')?.onlyIfChanges).toBe('terraform-plan');
+  });
+
+  it('uses the rollout timeout for kubectl and gives the process 30 s more', () => {
+    const rollout = planDeploy(target, { yes: true, rolloutTimeoutSeconds: 90 }).find(
+      (step) => step.id === 'rollout-deployment-commerce-orders',
+    );
+    expect(rollout?.argv).toContain('--timeout=90s');
+    expect(rollout?.timeoutSeconds).toBe(120);
+  });
+
+  it('checks PG_CONN_STR only for the pg backend, and only when Terraform runs', () => {
+    const pg = { ...target, backendType: 'pg' };
+    expect(planDeploy(pg).map((step) => step.id)).toContain('backend-credentials');
+    expect(planDeploy(pg, { only: 'kubernetes' }).map((step) => step.id)).not.toContain(
+      'backend-credentials',
+    );
+    expect(planDeploy(target).map((step) => step.id)).not.toContain('backend-credentials');
+  });
+
+  it('contacts the cluster first with a short request timeout', () => {
+    const identity = planDeploy(target).find((step) => step.id === 'cluster-identity');
+    expect(identity?.argv).toContain('--request-timeout=5s');
+    expect(identity?.timeoutSeconds).toBeLessThanOrEqual(15);
+  });
+
+  it('has unique step ids', () => {
+    const ids = planDeploy(target).map((step) => step.id);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+});
+
+describe('shellQuote', () => {
+  it('leaves plain words alone and quotes the rest so that a shell reads them back', () => {
+    expect(shellQuote('--context=prod-admin@prod')).toBe('--context=prod-admin@prod');
+    expect(shellQuote('{.data}')).toBe("'{.data}'");
+    expect(shellQuote("it's")).toBe("'it'\\''s'");
+    expect(shellQuote('')).toBe("''");
+  });
+});
