@@ -1,5 +1,6 @@
 import { InputError } from '../environments/input-error';
 import { DEPLOY_USAGE, deployCommand } from './commands/deploy';
+import { DIFF_USAGE, diffCommand } from './commands/diff';
 import { listCommand } from './commands/list';
 import { SYNTH_USAGE, synthCommand } from './commands/synth';
 import { ExitCode, ToolError } from './errors';
@@ -14,6 +15,7 @@ const COMMANDS: Record<string, { run: Command; synopsis: string; summary: string
     summary: 'synthesize environments into DIR (default dist)',
   },
   list: { run: listCommand, synopsis: 'blueprint list', summary: 'environments and templates' },
+  diff: { run: diffCommand, synopsis: DIFF_USAGE, summary: 'per-resource review of what a change does to the output' },
   deploy: {
     run: (argv, io) => deployCommand(argv, io),
     synopsis: DEPLOY_USAGE,

@@ -1,0 +1,167 @@
+/**
+ * Which changes replace a resource instead of updating it in place. Both tables match
+ * normalized field paths (keys joined by dots, list items left out): an entry covers the
+ * field and everything below it. docs/review-workflow.md prints these tables.
+ */
+
+/** A Kubernetes kind's immutable fields: `fields` may not change; with `onlyMutable`, nothing under `under` may change except those. */
+export interface ImmutableRule {
+  /** Immutable fields. @default - none listed one by one */
+  readonly fields?: readonly string[];
+  /** A subtree that is immutable except for `onlyMutable`. @default - none */
+  readonly under?: string;
+  /** The fields under `under` that may change. @default - none */
+  readonly onlyMutable?: readonly string[];
+  /** Applies only when the base object has `immutable: true` (ConfigMap, Secret). @default false */
+  readonly whenImmutableFlag?: boolean;
+}
+
+/**
+ * Kubernetes immutable fields by `group/Kind` (core kinds have an empty group). The API server
+ * refuses to update these; the object must be deleted and created again ("needs replace").
+ */
+export const KUBERNETES_IMMUTABLE: Readonly<Record<string, ImmutableRule>> = {
+  'apps/StatefulSet': {
+    under: 'spec',
+    onlyMutable: [
+      'spec.replicas',
+      'spec.template',
+      'spec.updateStrategy',
+      'spec.persistentVolumeClaimRetentionPolicy',
+      'spec.minReadySeconds',
+      'spec.ordinals',
+    ],
+  },
+  'apps/Deployment': { fields: ['spec.selector'] },
+  'apps/ReplicaSet': { fields: ['spec.selector'] },
+  'apps/DaemonSet': { fields: ['spec.selector'] },
+  'batch/Job': { fields: ['spec.selector', 'spec.template', 'spec.completionMode'] },
+  '/Service': { fields: ['spec.clusterIP', 'spec.clusterIPs'] },
+  '/PersistentVolumeClaim': {
+    under: 'spec',
+    onlyMutable: ['spec.resources.requests', 'spec.volumeAttributesClassName'],
+  },
+  '/PersistentVolume': {
+    under: 'spec',
+    onlyMutable: [
+      'spec.capacity',
+      'spec.claimRef',
+      'spec.persistentVolumeReclaimPolicy',
+      'spec.mountOptions',
+      'spec.volumeAttributesClassName',
+    ],
+  },
+  '/ConfigMap': { fields: ['data', 'binaryData', 'immutable'], whenImmutableFlag: true },
+  '/Secret': { fields: ['data', 'stringData', 'type', 'immutable'], whenImmutableFlag: true },
+  'storage.k8s.io/StorageClass': {
+    fields: ['parameters', 'provisioner', 'reclaimPolicy', 'volumeBindingMode'],
+  },
+  'rbac.authorization.k8s.io/RoleBinding': { fields: ['roleRef'] },
+  'rbac.authorization.k8s.io/ClusterRoleBinding': { fields: ['roleRef'] },
+  'scheduling.k8s.io/PriorityClass': { fields: ['value', 'preemptionPolicy'] },
+  'apiextensions.k8s.io/CustomResourceDefinition': { fields: ['spec.scope', 'spec.group'] },
+};
+
+/** Attributes of every kubernetes_* Terraform resource whose change forces a new resource. */
+const TERRAFORM_COMMON_FORCE_NEW = ['metadata.name', 'metadata.namespace', 'metadata.generate_name'];
+
+/**
+ * Terraform attributes marked ForceNew in hashicorp/kubernetes, by resource type: changing
+ * them makes `terraform apply` destroy the resource and create it again.
+ */
+export const TERRAFORM_FORCE_NEW: Readonly<Record<string, readonly string[]>> = {
+  kubernetes_node_taint: ['metadata.name', 'taint.key', 'taint.effect'],
+  kubernetes_labels: ['api_version', 'kind', 'metadata.name', 'metadata.namespace'],
+  kubernetes_annotations: ['api_version', 'kind', 'metadata.name', 'metadata.namespace'],
+  kubernetes_storage_class: ['storage_provisioner', 'parameters', 'reclaim_policy', 'volume_binding_mode'],
+  kubernetes_storage_class_v1: ['storage_provisioner', 'parameters', 'reclaim_policy', 'volume_binding_mode'],
+  kubernetes_priority_class: ['value', 'preemption_policy'],
+  kubernetes_priority_class_v1: ['value', 'preemption_policy'],
+  kubernetes_role_binding: ['role_ref'],
+  kubernetes_role_binding_v1: ['role_ref'],
+  kubernetes_cluster_role_binding: ['role_ref'],
+  kubernetes_cluster_role_binding_v1: ['role_ref'],
+  kubernetes_service: ['spec.cluster_ip', 'spec.cluster_ips'],
+  kubernetes_service_v1: ['spec.cluster_ip', 'spec.cluster_ips'],
+  kubernetes_secret: ['type'],
+  kubernetes_secret_v1: ['type'],
+  kubernetes_persistent_volume_claim: [
+    'spec.access_modes',
+    'spec.selector',
+    'spec.storage_class_name',
+    'spec.volume_name',
+  ],
+  kubernetes_persistent_volume_claim_v1: [
+    'spec.access_modes',
+    'spec.selector',
+    'spec.storage_class_name',
+    'spec.volume_name',
+  ],
+  kubernetes_stateful_set: [
+    'spec.selector',
+    'spec.service_name',
+    'spec.volume_claim_template',
+    'spec.pod_management_policy',
+  ],
+  kubernetes_stateful_set_v1: [
+    'spec.selector',
+    'spec.service_name',
+    'spec.volume_claim_template',
+    'spec.pod_management_policy',
+  ],
+  kubernetes_deployment: ['spec.selector'],
+  kubernetes_deployment_v1: ['spec.selector'],
+  kubernetes_daemonset: ['spec.selector'],
+  kubernetes_daemon_set_v1: ['spec.selector'],
+  kubernetes_job: ['spec.selector', 'spec.template', 'spec.completion_mode'],
+  kubernetes_job_v1: ['spec.selector', 'spec.template', 'spec.completion_mode'],
+  kubernetes_manifest: [
+    'manifest.apiVersion',
+    'manifest.kind',
+    'manifest.metadata.name',
+    'manifest.metadata.namespace',
+  ],
+};
+
+function covers(entry: string, path: string): boolean {
+  return path === entry || path.startsWith(`${entry}.`);
+}
+
+/** Why changing `path` of a Terraform resource of `type` replaces it, or undefined. */
+export function terraformReplacement(type: string, path: string): string | undefined {
+  const table = TERRAFORM_FORCE_NEW[type] ?? [];
+  const common = type.startsWith('kubernetes_') ? TERRAFORM_COMMON_FORCE_NEW : [];
+  const entry = [...table, ...common].find((candidate) => covers(candidate, path));
+  return entry && `${entry} forces replacement (ForceNew)`;
+}
+
+/**
+ * Why changing `path` of a Kubernetes object needs a replace, or undefined.
+ * @param groupKind `apps/StatefulSet`, `/Service`
+ * @param immutableFlag the base object's `immutable` field
+ */
+export function kubernetesReplacement(
+  groupKind: string,
+  path: string,
+  immutableFlag: boolean,
+): string | undefined {
+  const rule = KUBERNETES_IMMUTABLE[groupKind];
+  if (!rule || (rule.whenImmutableFlag && !immutableFlag)) return undefined;
+  const field = rule.fields?.find((candidate) => covers(candidate, path));
+  if (field) return `${field} is immutable${rule.whenImmutableFlag ? ' (immutable: true)' : ''}`;
+  const under = rule.under;
+  if (under && covers(under, path) && !rule.onlyMutable?.some((candidate) => covers(candidate, path))) {
+    const mutable = (rule.onlyMutable ?? []).map((f) => f.slice(under.length + 1)).join(', ');
+    return `${path} is immutable (only ${mutable} of ${under} may change)`;
+  }
+  return undefined;
+}
+
+/** Kinds whose deletion loses data or everything inside them: a rename of one is destructive too. */
+export const STATEFUL_KINDS = new Set([
+  '/Namespace',
+  '/PersistentVolumeClaim',
+  '/PersistentVolume',
+  'apps/StatefulSet',
+  'apiextensions.k8s.io/CustomResourceDefinition',
+]);
