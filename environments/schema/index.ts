@@ -4,6 +4,8 @@ import { autoscalingRules } from './autoscaling-rules';
 import { cluster } from './cluster';
 import { dnsLabel } from './common';
 import { controlPlane } from './control-plane';
+import { gateway, grayscale } from './gateway';
+import { gatewayRules } from './gateway-rules';
 import { namespaces } from './namespaces';
 import { nodePool } from './node-pools';
 import { nodePoolRules } from './node-pool-rules';
@@ -12,6 +14,7 @@ import { policy } from './policy';
 import { policyRules } from './policy-rules';
 import type { Rule } from './rules';
 import { services } from './services';
+import { serviceRules } from './services-rules';
 import { tenancy } from './tenancy';
 import { tenancyRules } from './tenancy-rules';
 import { terraform } from './terraform';
@@ -48,12 +51,16 @@ export const environmentShape = z
       .describe('Monitoring, alerts and OpenTelemetry conventions. @default monitoring namespace `monitoring`'),
     policy: policy.prefault({}).describe('Policy checks on the synthesized output and their waivers. @default no waivers'),
     services,
+    gateway: gateway.optional().describe('The north-south gateway (Gateway API v1). @default - no gateway'),
+    grayscale: grayscale
+      .prefault({})
+      .describe('Full-link grayscale: the mark header and in-cluster lane routes. @default header x-gray-tag'),
     terraform,
   })
   .describe('A Platform Blueprint environment.');
 
 /** Cross-field rules of every area, run after the shape is valid. Each area keeps its rules beside its schema. */
-const rules: Rule[] = [...tenancyRules, ...policyRules, ...nodePoolRules, ...autoscalingRules];
+const rules: Rule[] = [...tenancyRules, ...policyRules, ...nodePoolRules, ...autoscalingRules, ...serviceRules, ...gatewayRules];
 
 export const environmentSchema = environmentShape.superRefine((spec, ctx) => {
   for (const rule of rules) rule(spec, ctx);

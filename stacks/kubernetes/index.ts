@@ -1,14 +1,19 @@
 import { type App, type Chart, Yaml } from 'cdk8s';
 import type { LoadedEnvironment } from '../../environments/load';
 import type { OutputFile } from '../output-file';
+import { GatewayChart, needsGatewayChart } from './gateway-chart';
 import { PlatformChart } from './platform-chart';
+import { WorkloadsChart } from './workloads-chart';
 
 /**
  * Adds the environment's charts to a cdk8s App. Each chart becomes one file,
  * `kubernetes/<chart id>.yaml`. The order here is the order of apply.
  */
 export function addCharts(app: App, env: LoadedEnvironment): Chart[] {
-  return [new PlatformChart(app, 'platform', env)];
+  const charts: Chart[] = [new PlatformChart(app, 'platform', env)];
+  if (env.spec.services.length > 0) charts.push(new WorkloadsChart(app, 'workloads', env));
+  if (needsGatewayChart(env)) charts.push(new GatewayChart(app, 'gateway', env));
+  return charts;
 }
 
 /**

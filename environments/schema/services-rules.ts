@@ -1,0 +1,221 @@
+import type { EnvironmentSpec } from './index';
+import { type Rule, report, reportDuplicates } from './rules';
+
+/**
+ * Lists of other areas whose entries a service may name in `uses` (databases, data
+ * services and external services are defined by other parts of the schema).
+ */
+const USABLE_LISTS = ['databases', 'dataServices', 'externalServices'] as const;
+
+/** Names a service may call: other services, and the entries of the usable lists present in the spec. */
+function usableNames(spec: EnvironmentSpec): Set<string> {
+  const names = new Set(spec.services.map((service) => service.name));
+  const loose = spec as unknown as Record<string, unknown>;
+  for (const key of USABLE_LISTS) {
+    const list = loose[key];
+    if (!Array.isArray(list)) continue;
+    for (const item of list) {
+      const name = (item as { name?: unknown } | null)?.name;
+      if (typeof name === 'string') names.add(name);
+    }
+  }
+  return names;
+}
+
+/** Service names are unique in the environment: they name Deployments, Services and routes. */
+export const uniqueServiceNames: Rule = (spec, ctx) => {
+  reportDuplicates(
+    ctx,
+    spec.services,
+    (service) => service.name,
+    (index) => ['services', index, 'name'],
+    'the service name',
+  );
+  // The gray objects are named `<service>-<lane>`; they must not collide with another service.
+  const names = new Set(spec.services.map((service) => service.name));
+  spec.services.forEach((service, index) => {
+    if (!service.gray) return;
+    const grayName = `${service.name}-${service.gray.lane}`;
+    if (names.has(grayName)) {
+      report(
+        ctx,
+        ['services', index, 'gray', 'lane'],
+        service.gray.lane,
+        `makes the gray objects' name "${grayName}", which is already a service's name; choose another lane`,
+      );
+    }
+  });
+};
+
+/** A service runs in a namespace the platform creates. */
+export const serviceNamespacesExist: Rule = (spec, ctx) => {
+  const known = spec.namespaces.map((namespace) => namespace.name);
+  spec.services.forEach((service, index) => {
+    if (!known.includes(service.namespace)) {
+      report(
+        ctx,
+        ['services', index, 'namespace'],
+        service.namespace,
+        `is not one of namespaces[].name (${known.length > 0 ? known.join(', ') : 'none declared'})`,
+      );
+    }
+  });
+};
+
+/** Port names, service ports and container ports are each unique within a service; probes and routes name existing ports. */
+export const servicePortsConsistent: Rule = (spec, ctx) => {
+  spec.services.forEach((service, index) => {
+    const path = (portIndex: number, field: string) => ['services', index, 'ports', portIndex, field];
+    reportDuplicates(
+      ctx,
+      service.ports,
+      (p) => p.name,
+      (i) => path(i, 'name'),
+      'the port name',
+    );
+    reportDuplicates(
+      ctx,
+      service.ports,
+      (p) => String(p.port),
+      (i) => path(i, 'port'),
+      'the port number',
+    );
+    reportDuplicates(
+      ctx,
+      service.ports,
+      (p) => String(p.targetPort ?? p.port),
+      (i) => path(i, service.ports[i]?.targetPort === undefined ? 'port' : 'targetPort'),
+      'the container port',
+    );
+    const names = service.ports.map((p) => p.name);
+    for (const kind of ['startup', 'readiness', 'liveness'] as const) {
+      const probePort = service.probes[kind].port;
+      if (probePort !== undefined && !names.includes(probePort)) {
+        report(
+          ctx,
+          ['services', index, 'probes', kind, 'port'],
+          probePort,
+          `is not one of the service's port names (${names.join(', ')})`,
+        );
+      }
+      if (service.protocol === 'grpc' && service.probes[kind].path !== undefined) {
+        report(
+          ctx,
+          ['services', index, 'probes', kind, 'path'],
+          service.probes[kind].path,
+          'applies to http services only; grpc services are probed with the gRPC health protocol',
+        );
+      }
+    }
+    const routePort = service.route?.port;
+    if (routePort !== undefined && !names.includes(routePort)) {
+      report(
+        ctx,
+        ['services', index, 'route', 'port'],
+        routePort,
+        `is not one of the service's port names (${names.join(', ')})`,
+      );
+    }
+  });
+};
+
+/** The preStop drain must end before the kubelet kills the container, leaving time for the app's own shutdown. */
+export const drainFitsGracePeriod: Rule = (spec, ctx) => {
+  spec.services.forEach((service, index) => {
+    const { preStopSeconds, terminationGracePeriodSeconds } = service.lossless;
+    if (preStopSeconds >= terminationGracePeriodSeconds) {
+      report(
+        ctx,
+        ['services', index, 'lossless', 'preStopSeconds'],
+        preStopSeconds,
+        `must be shorter than lossless.terminationGracePeriodSeconds (${terminationGracePeriodSeconds}), which also covers the app's shutdown after SIGTERM`,
+      );
+    }
+  });
+};
+
+/** `uses` names things that exist, and not the service itself. */
+export const usesKnownTargets: Rule = (spec, ctx) => {
+  const known = usableNames(spec);
+  spec.services.forEach((service, index) => {
+    service.uses.forEach((target, useIndex) => {
+      const path = ['services', index, 'uses', useIndex];
+      if (target === service.name) report(ctx, path, target, 'names the service itself');
+      else if (!known.has(target)) {
+        report(
+          ctx,
+          path,
+          target,
+          `is not the name of a service${USABLE_LISTS.map((key) => `, ${key}[]`).join('')} entry in this environment`,
+        );
+      }
+    });
+    reportDuplicates(
+      ctx,
+      service.uses,
+      (target) => target,
+      (i) => ['services', index, 'uses', i],
+      'the name',
+    );
+  });
+};
+
+/** Gray releases say something new and reach the lane in a way the route can express. */
+export const grayReleasesMeaningful: Rule = (spec, ctx) => {
+  spec.services.forEach((service, index) => {
+    const gray = service.gray;
+    if (!gray) return;
+    if (gray.image === service.image && Object.keys(gray.env).length === 0) {
+      report(
+        ctx,
+        ['services', index, 'gray', 'image'],
+        gray.image,
+        'is the stable image and the gray version sets no env: the gray release would change nothing',
+      );
+    }
+    reportDuplicates(
+      ctx,
+      gray.headers,
+      (header) => header.name.toLowerCase(),
+      (i) => ['services', index, 'gray', 'headers', i, 'name'],
+      'the header name',
+    );
+    gray.headers.forEach((header, i) => {
+      if (header.name.toLowerCase() === spec.grayscale.header) {
+        report(
+          ctx,
+          ['services', index, 'gray', 'headers', i, 'name'],
+          header.name,
+          `is the mark header itself; a request carrying ${spec.grayscale.header}: ${gray.lane} always enters the lane`,
+        );
+      }
+    });
+  });
+};
+
+/** Path prefixes are an HTTP notion; a gRPC route matches services and methods. */
+export const routesFitProtocol: Rule = (spec, ctx) => {
+  spec.services.forEach((service, index) => {
+    const route = service.route;
+    if (!route || service.protocol !== 'grpc') return;
+    if (route.pathPrefixes.length !== 1 || route.pathPrefixes[0] !== '/') {
+      report(
+        ctx,
+        ['services', index, 'route', 'pathPrefixes'],
+        route.pathPrefixes,
+        'applies to http services only; a grpc service is routed whole (GRPCRoute)',
+      );
+    }
+  });
+};
+
+/** The rules of the services area, in the order they run. */
+export const serviceRules: readonly Rule[] = [
+  uniqueServiceNames,
+  serviceNamespacesExist,
+  servicePortsConsistent,
+  drainFitsGracePeriod,
+  usesKnownTargets,
+  grayReleasesMeaningful,
+  routesFitProtocol,
+];
