@@ -5,6 +5,7 @@ import { addCharts, renderCharts } from './kubernetes';
 import type { OutputFile } from './output-file';
 import { checkEnvironmentPolicy, type PolicyReport } from './policy';
 import { renderTerraform } from './terraform/render';
+import { renderTopology } from './topology';
 
 /** Everything synthesized for one environment, in memory. */
 export interface EnvironmentOutput {
@@ -30,9 +31,12 @@ export function synthesizeEnvironment(
   const terraform = renderTerraform(env);
   const app = new Cdk8sApp({ outdir: 'cdk8s.out' });
   const kubernetes = renderCharts(app, addCharts(app, env));
-  const files = [terraform.file, ...kubernetes.files, ...renderHostFiles(env)].sort((a, b) =>
-    a.path < b.path ? -1 : a.path > b.path ? 1 : 0,
-  );
+  const files = [
+    terraform.file,
+    ...kubernetes.files,
+    ...renderHostFiles(env),
+    renderTopology(env.name, env.spec),
+  ].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const seen = new Set<string>();
   for (const file of files) {
     if (seen.has(file.path)) throw new Error(`two generators wrote ${file.path}`);
