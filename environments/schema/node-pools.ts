@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dnsLabel, dnsSubdomain, ipv4, labels, labelValue, taint } from './common';
+import { dnsLabel, dnsSubdomain, ipv4, isLabelKey, labelValue, taint } from './common';
 
 /** A fixed worker machine of a data-centre pool. */
 export const poolNode = z.strictObject({
@@ -9,6 +9,23 @@ export const poolNode = z.strictObject({
   address: ipv4.describe("The worker's IPv4 address."),
 });
 export type PoolNodeSpec = z.infer<typeof poolNode>;
+
+/**
+ * Node labels. Keys are checked here rather than by the record's key schema, so that a bad key
+ * is reported at its own path with what a label key allows.
+ */
+const nodeLabels = z.record(z.string(), labelValue).superRefine((value, ctx) => {
+  for (const key of Object.keys(value)) {
+    if (!isLabelKey(key))
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        input: key,
+        message:
+          'is not a valid label key ([DNS subdomain prefix/]name; the name is at most 63 of A-Z a-z 0-9 - _ . and starts and ends alphanumeric)',
+      });
+  }
+});
 
 /**
  * A group of workers that share labels, taints and a zone: either fixed hosts (`nodes`)
@@ -46,7 +63,7 @@ export const nodePool = z
       .describe(
         "The cloud's node group behind an autoscaled pool, as cluster-autoscaler's --nodes=min:max:<group> names it (an auto scaling group, a MachineDeployment, a node pool id). @default - the pool name",
       ),
-    labels: labels
+    labels: nodeLabels
       .default({})
       .describe(
         'Labels every node of the pool carries (the pool, role and zone labels are added by the blueprint). @default {}',
