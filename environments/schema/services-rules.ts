@@ -1,3 +1,4 @@
+import { RESERVED_ENV } from '../../constructs/workloads/microservice';
 import type { EnvironmentSpec } from './index';
 import { type Rule, report, reportDuplicates } from './rules';
 
@@ -165,6 +166,14 @@ export const grayReleasesMeaningful: Rule = (spec, ctx) => {
   spec.services.forEach((service, index) => {
     const gray = service.gray;
     if (!gray) return;
+    if (gray.lane === 'stable') {
+      report(
+        ctx,
+        ['services', index, 'gray', 'lane'],
+        gray.lane,
+        'is the lane of the stable version; name the gray lane otherwise (e.g. gray)',
+      );
+    }
     if (gray.image === service.image && Object.keys(gray.env).length === 0) {
       report(
         ctx,
@@ -209,6 +218,43 @@ export const routesFitProtocol: Rule = (spec, ctx) => {
   });
 };
 
+/** CPU in millicores and memory in MiB, for comparing requests with limits. */
+function millicores(cpu: string): number {
+  return cpu.endsWith('m') ? Number(cpu.slice(0, -1)) : Math.round(Number(cpu) * 1000);
+}
+function mebibytes(memory: string): number {
+  return Number(memory.slice(0, -2)) * (memory.endsWith('Gi') ? 1024 : 1);
+}
+
+/** Limits are at least the requests; the platform's own environment variables stay the platform's. */
+export const containerSettingsConsistent: Rule = (spec, ctx) => {
+  spec.services.forEach((service, index) => {
+    const { requests, limits } = service.resources;
+    const path = ['services', index, 'resources', 'limits'];
+    if (millicores(limits.cpu) < millicores(requests.cpu)) {
+      report(ctx, [...path, 'cpu'], limits.cpu, `is below the request (${requests.cpu})`);
+    }
+    if (mebibytes(limits.memory) < mebibytes(requests.memory)) {
+      report(ctx, [...path, 'memory'], limits.memory, `is below the request (${requests.memory})`);
+    }
+    const reserved = RESERVED_ENV as readonly string[];
+    const envs: [string[], Record<string, unknown>][] = [[['env'], service.env]];
+    if (service.gray) envs.push([['gray', 'env'], service.gray.env]);
+    for (const [where, env] of envs) {
+      for (const name of Object.keys(env)) {
+        if (reserved.includes(name)) {
+          report(
+            ctx,
+            ['services', index, ...where, name],
+            name,
+            `is set by the platform (${RESERVED_ENV.join(', ')})`,
+          );
+        }
+      }
+    }
+  });
+};
+
 /** The rules of the services area, in the order they run. */
 export const serviceRules: readonly Rule[] = [
   uniqueServiceNames,
@@ -218,4 +264,5 @@ export const serviceRules: readonly Rule[] = [
   usesKnownTargets,
   grayReleasesMeaningful,
   routesFitProtocol,
+  containerSettingsConsistent,
 ];
