@@ -1,0 +1,55 @@
+import { type KubeadmApiVersion, kubeadmApiVersion } from './kubeadm-api';
+
+/** Props of {@link ClusterConfiguration}. */
+export interface ClusterConfigurationProps {
+  /** Kubernetes version, x.y.z; it also picks the API version. */
+  readonly kubernetesVersion: string;
+  /** The endpoint every component uses for the API, `host:port` (the VIP and HAProxy's port). */
+  readonly controlPlaneEndpoint: string;
+  /** Names and addresses the API server's certificate must carry, besides kubeadm's own. */
+  readonly certSANs: readonly string[];
+  /** Cluster name in kubeconfigs. @default kubernetes */
+  readonly clusterName?: string;
+  /** Pod network CIDR. @default - kubeadm's default (none) */
+  readonly podSubnet?: string;
+  /** Service network CIDR. @default 10.96.0.0/12 (kubeadm's default) */
+  readonly serviceSubnet?: string;
+  /** Cluster DNS domain. @default cluster.local */
+  readonly dnsDomain?: string;
+}
+
+/**
+ * kubeadm's `ClusterConfiguration`: the same on every master. `controlPlaneEndpoint` makes
+ * kubeconfigs and kubelets use the load-balanced endpoint, never one master.
+ */
+export class ClusterConfiguration {
+  public readonly apiVersion: KubeadmApiVersion;
+  private readonly props: ClusterConfigurationProps;
+
+  constructor(props: ClusterConfigurationProps) {
+    this.apiVersion = kubeadmApiVersion(props.kubernetesVersion);
+    if (!/^[A-Za-z0-9.-]+:\d{1,5}$/.test(props.controlPlaneEndpoint)) {
+      throw new Error(
+        `ClusterConfiguration: 'controlPlaneEndpoint' (${JSON.stringify(props.controlPlaneEndpoint)}) must be host:port`,
+      );
+    }
+    this.props = props;
+  }
+
+  toJson(): Record<string, unknown> {
+    const p = this.props;
+    const networking: Record<string, string> = {};
+    if (p.podSubnet !== undefined) networking.podSubnet = p.podSubnet;
+    if (p.serviceSubnet !== undefined) networking.serviceSubnet = p.serviceSubnet;
+    if (p.dnsDomain !== undefined) networking.dnsDomain = p.dnsDomain;
+    return {
+      apiVersion: this.apiVersion,
+      kind: 'ClusterConfiguration',
+      ...(p.clusterName === undefined ? {} : { clusterName: p.clusterName }),
+      kubernetesVersion: `v${p.kubernetesVersion.replace(/^v/, '')}`,
+      controlPlaneEndpoint: p.controlPlaneEndpoint,
+      apiServer: { certSANs: [...new Set(p.certSANs)] },
+      networking,
+    };
+  }
+}

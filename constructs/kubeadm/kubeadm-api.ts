@@ -1,0 +1,39 @@
+/** The kubeadm configuration API versions the blueprint writes. */
+export type KubeadmApiVersion = 'kubeadm.k8s.io/v1beta3' | 'kubeadm.k8s.io/v1beta4';
+
+/**
+ * The kubeadm configuration API for a Kubernetes version: v1beta4 from 1.31 (where it became
+ * the default), v1beta3 below. Both are understood by kubeadm 1.31 and 1.32, but v1beta3 is
+ * deprecated there and kubeadm before 1.31 does not know v1beta4.
+ */
+export function kubeadmApiVersion(kubernetesVersion: string): KubeadmApiVersion {
+  const match = /^v?(\d+)\.(\d+)\.(\d+)$/.exec(kubernetesVersion);
+  if (!match) {
+    throw new Error(
+      `kubeadmApiVersion: 'kubernetesVersion' (${JSON.stringify(kubernetesVersion)}) must be x.y.z`,
+    );
+  }
+  const [major, minor] = [Number(match[1]), Number(match[2])];
+  return major > 1 || minor >= 31 ? 'kubeadm.k8s.io/v1beta4' : 'kubeadm.k8s.io/v1beta3';
+}
+
+/** One extra argument in v1beta4's list shape. */
+export interface KubeadmArg {
+  readonly name: string;
+  readonly value: string;
+}
+
+/**
+ * Extra arguments in the shape of the API version: a map in v1beta3, a list of
+ * `{ name, value }` in v1beta4 (which allows repeating a flag). Sorted by name.
+ */
+export function extraArgs(
+  apiVersion: KubeadmApiVersion,
+  args: Readonly<Record<string, string>>,
+): Record<string, string> | KubeadmArg[] {
+  const names = Object.keys(args).sort();
+  if (apiVersion === 'kubeadm.k8s.io/v1beta3') {
+    return Object.fromEntries(names.map((name) => [name, args[name] as string]));
+  }
+  return names.map((name) => ({ name, value: args[name] as string }));
+}

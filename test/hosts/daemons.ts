@@ -1,0 +1,195 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+/**
+ * Helpers for the tests that run the generated host files with the real daemons: stand-in
+ * API servers, HAProxy, keepalived, and network namespaces that hold their addresses. Every
+ * process and namespace is tracked so that `cleanup()` removes them even after a failure.
+ */
+
+/** Why namespace tests cannot run here, or undefined when they can (root and `ip` present). */
+export function netnsUnavailable(): string | undefined {
+  if (typeof process.getuid === 'function' && process.getuid() !== 0) {
+    return 'network-namespace tests need root (they create namespaces, veths and a bridge)';
+  }
+  if (!hasCommand('ip')) return 'network-namespace tests need the `ip` command (iproute2)';
+  return undefined;
+}
+
+export function hasCommand(name: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The daemon binaries as installed by the Debian packages (.ci/run installs them). */
+export const HAPROXY = hasCommand('haproxy') ? 'haproxy' : '/usr/sbin/haproxy';
+export const KEEPALIVED = hasCommand('keepalived') ? 'keepalived' : '/usr/sbin/keepalived';
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls `condition` every `stepMs` until it holds; throws after `timeoutMs` with `what`. */
+export async function waitFor(
+  what: string,
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  stepMs = 100,
+): Promise<number> {
+  const start = Date.now();
+  for (;;) {
+    if (await condition()) return Date.now() - start;
+    if (Date.now() - start > timeoutMs)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(stepMs);
+  }
+}
+
+/** A directory that keepalived's script security accepts (not writable by others) and that `nobody` can read. */
+export function makeTempDir(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  fs.chmodSync(dir, 0o755);
+  return dir;
+}
+
+/** A self-signed certificate and key for the stand-in API servers, generated now (never committed). */
+export function makeCertificate(dir: string): { cert: string; key: string } {
+  const cert = path.join(dir, 'apiserver.crt');
+  const key = path.join(dir, 'apiserver.key');
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=kube-apiserver-stand-in',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ],
+    { stdio: 'ignore' },
+  );
+  return { cert, key };
+}
+
+/**
+ * A stand-in kube-apiserver: HTTPS, `GET /healthz` answers `ok`, every other path answers the
+ * server's name. On SIGTERM it stops accepting connections at once and exits when the requests
+ * in flight are done, like kube-apiserver's graceful shutdown.
+ */
+const STAND_IN = `
+const https = require('node:https');
+const fs = require('node:fs');
+const [name, host, port, cert, key] = process.argv.slice(2);
+const server = https.createServer({ cert: fs.readFileSync(cert), key: fs.readFileSync(key) }, (req, res) => {
+  res.setHeader('connection', 'close');
+  res.end(req.url === '/healthz' ? 'ok' : name);
+});
+server.listen(Number(port), host, () => console.log('listening ' + name));
+process.on('SIGTERM', () => {
+  server.close(() => process.exit(0));
+  server.closeIdleConnections();
+  setTimeout(() => process.exit(0), 2000).unref();
+});
+`;
+
+/** Tracks every process and namespace a test starts, and removes them all. */
+export class Daemons {
+  public readonly dir: string;
+  private readonly processes = new Set<ChildProcess>();
+  private readonly namespaces: string[] = [];
+  private readonly logs = new Map<ChildProcess, string[]>();
+  private readonly standIn: string;
+  private readonly tls: { cert: string; key: string };
+
+  constructor(prefix: string) {
+    this.dir = makeTempDir(prefix);
+    this.standIn = path.join(this.dir, 'stand-in-apiserver.js');
+    fs.writeFileSync(this.standIn, STAND_IN);
+    this.tls = makeCertificate(this.dir);
+  }
+
+  /** Starts `command` (in namespace `ns` when given); its output is kept for `output()`. */
+  start(command: string, args: readonly string[], ns?: string): ChildProcess {
+    const [file, argv] = ns === undefined ? [command, args] : ['ip', ['netns', 'exec', ns, command, ...args]];
+    const child = spawn(file, argv as string[], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const lines: string[] = [];
+    this.logs.set(child, lines);
+    const collect = (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean));
+    child.stdout?.on('data', collect);
+    child.stderr?.on('data', collect);
+    this.processes.add(child);
+    child.on('exit', () => this.processes.delete(child));
+    return child;
+  }
+
+  /** Everything the process printed so far. */
+  output(child: ChildProcess): string[] {
+    return this.logs.get(child) ?? [];
+  }
+
+  /** Starts a stand-in API server listening on host:port; resolves once it listens. */
+  async startApiServer(name: string, host: string, port: number, ns?: string): Promise<ChildProcess> {
+    const child = this.start(
+      process.execPath,
+      [this.standIn, name, host, String(port), this.tls.cert, this.tls.key],
+      ns,
+    );
+    await waitFor(
+      `stand-in apiserver ${name} to listen`,
+      () => this.output(child).includes(`listening ${name}`),
+      10000,
+      50,
+    );
+    return child;
+  }
+
+  /** Sends `signal` and waits (bounded) until the process has exited. */
+  async stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  /** Creates a network namespace with loopback up; removed by `cleanup()`. */
+  addNamespace(name: string): void {
+    execFileSync('ip', ['netns', 'add', name]);
+    this.namespaces.push(name);
+    this.ip(name, 'link', 'set', 'lo', 'up');
+  }
+
+  /** Runs `ip` inside namespace `ns`. */
+  ip(ns: string, ...args: string[]): string {
+    return execFileSync('ip', ['-n', ns, ...args], { encoding: 'utf8' });
+  }
+
+  /** Kills every process still running and deletes every namespace (and with it, its links). */
+  async cleanup(): Promise<void> {
+    await Promise.all([...this.processes].map((child) => this.stop(child, 'SIGKILL')));
+    for (const ns of this.namespaces.reverse()) {
+      try {
+        execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+      } catch {
+        // already gone
+      }
+    }
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
