@@ -4,6 +4,7 @@ import { autoscalingRules } from './autoscaling-rules';
 import { cluster } from './cluster';
 import { dnsLabel } from './common';
 import { controlPlane } from './control-plane';
+import { controlPlaneRules } from './control-plane-rules';
 import { gateway, grayscale } from './gateway';
 import { gatewayRules } from './gateway-rules';
 import { namespaces } from './namespaces';
@@ -60,7 +61,7 @@ export const environmentShape = z
   .describe('A Platform Blueprint environment.');
 
 /** Cross-field rules of every area, run after the shape is valid. Each area keeps its rules beside its schema. */
-const rules: Rule[] = [...tenancyRules, ...policyRules, ...nodePoolRules, ...autoscalingRules, ...serviceRules, ...gatewayRules];
+const rules: Rule[] = [...controlPlaneRules, ...tenancyRules, ...policyRules, ...nodePoolRules, ...autoscalingRules, ...serviceRules, ...gatewayRules];
 
 export const environmentSchema = environmentShape.superRefine((spec, ctx) => {
   for (const rule of rules) rule(spec, ctx);

@@ -2,6 +2,7 @@ import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { ClusterIdentity } from '../../constructs/platform/cluster-identity';
 import type { LoadedEnvironment } from '../../environments/load';
+import { controlPlaneEndpoint } from '../../environments/schema/control-plane';
 import { MANAGED_BY_LABELS } from '../labels';
 
 /** Cluster-wide objects of the platform itself. */
@@ -12,7 +13,7 @@ export class PlatformChart extends Chart {
     new ClusterIdentity(this, 'identity', {
       environment: env.name,
       kubernetesVersion: spec.kubernetesVersion,
-      controlPlaneEndpoint: `${spec.controlPlane.vip}:${spec.controlPlane.port}`,
+      controlPlaneEndpoint: controlPlaneEndpoint(spec),
     });
   }
 }

@@ -5,6 +5,7 @@ import { type App, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { LoadedEnvironment } from '../../environments/load';
 import { BlueprintBackend, backendBlock } from './backend';
+import { addControlPlane } from './control-plane';
 import { addNodePools } from './node-pools';
 import { addTenancy } from './tenancy';
 
@@ -22,6 +23,7 @@ export class PlatformStack extends TerraformStack {
       configPath: spec.cluster.kubeconfig.path,
       configContext: spec.cluster.kubeconfig.context,
     });
+    addControlPlane(this, spec);
     addTenancy(this, spec);
     addNodePools(this, spec);
   }
