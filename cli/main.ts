@@ -2,6 +2,7 @@ import { InputError } from '../environments/input-error';
 import { DEPLOY_USAGE, deployCommand } from './commands/deploy';
 import { DIFF_USAGE, diffCommand } from './commands/diff';
 import { listCommand } from './commands/list';
+import { NEW_ENV_USAGE, newEnvCommand } from './commands/new-env';
 import { SYNTH_USAGE, synthCommand } from './commands/synth';
 import { ExitCode, ToolError } from './errors';
 import { type Io, processIo } from './io';
@@ -16,6 +17,11 @@ const COMMANDS: Record<string, { run: Command; synopsis: string; summary: string
   },
   list: { run: listCommand, synopsis: 'blueprint list', summary: 'environments and templates' },
   diff: { run: diffCommand, synopsis: DIFF_USAGE, summary: 'per-resource review of what a change does to the output' },
+  'new-env': {
+    run: newEnvCommand,
+    synopsis: NEW_ENV_USAGE,
+    summary: 'write environments/NAME.yaml from a template or a copy of an environment',
+  },
   deploy: {
     run: (argv, io) => deployCommand(argv, io),
     synopsis: DEPLOY_USAGE,

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { crossCheckEnvironments } from '../environments/cross-checks';
 import { InputError } from '../environments/input-error';
 import { type LoadedEnvironment, loadEnvironment, type SourceFile } from '../environments/load';
 
@@ -95,7 +96,37 @@ export class Project {
       }
     }
     if (problems.length > 0) throw new InputError(problems.flatMap((error) => error.problems));
+    const conflicts = crossCheckEnvironments([...loaded, ...this.loadOthersQuietly(names)], names);
+    if (conflicts.length > 0) throw new InputError(conflicts);
     return loaded;
+  }
+
+  /**
+   * The environments not in `names` that load cleanly, for the cross-environment checks of a
+   * partial selection (`synth --env prod-b` must still notice that prod holds the same VIP).
+   * A broken file outside the selection is that file's problem, reported when it is selected.
+   */
+  loadOthersQuietly(names: readonly string[]): LoadedEnvironment[] {
+    const templates = this.templateNames();
+    const others: LoadedEnvironment[] = [];
+    for (const name of this.environmentNames().filter((known) => !names.includes(known))) {
+      const source = this.readSource(this.environmentFile(name));
+      if (!source) continue;
+      try {
+        others.push(
+          loadEnvironment(
+            name,
+            source,
+            (template) =>
+              templates.includes(template) ? this.readSource(this.templateFile(template)) : undefined,
+            templates,
+          ),
+        );
+      } catch (error) {
+        if (!(error instanceof InputError)) throw error;
+      }
+    }
+    return others;
   }
 }
 

@@ -1,9 +1,14 @@
 import { z } from 'zod';
-import { ipv4Cidr } from './common';
+import { dnsLabel, ipv4Cidr } from './common';
 
 /** How the tools reach the cluster, and the cluster's own networks. */
 export const cluster = z
   .strictObject({
+    site: dnsLabel
+      .optional()
+      .describe(
+        'Site (data centre or region) the cluster runs in, e.g. `dc1`. Environments that serve the same application active-active across sites name different sites. `blueprint list` shows it. @default - a single-site environment',
+      ),
     kubeconfig: z
       .strictObject({
         path: z

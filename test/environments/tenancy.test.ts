@@ -1,4 +1,4 @@
-import { environmentSchema } from '../../environments/schema';
+import { environmentSchema } from '../../environments/schema/index';
 import { quantityValue } from '../../environments/schema/tenancy-rules';
 
 /** A minimal valid environment, with `extra` merged on top. */

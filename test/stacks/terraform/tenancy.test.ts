@@ -1,5 +1,5 @@
 import type { LoadedEnvironment } from '../../../environments/load';
-import { environmentSchema } from '../../../environments/schema';
+import { environmentSchema } from '../../../environments/schema/index';
 import { renderTerraform } from '../../../stacks/terraform/render';
 
 function environment(extra: Record<string, unknown>): LoadedEnvironment {
