@@ -70,11 +70,11 @@ const TERRAFORM_COMMON_FORCE_NEW = ['metadata.name', 'metadata.namespace', 'meta
  * them makes `terraform apply` destroy the resource and create it again.
  */
 export const TERRAFORM_FORCE_NEW: Readonly<Record<string, readonly string[]>> = {
-  kubernetes_node_taint: ['metadata.name', 'taint.key', 'taint.effect'],
+  kubernetes_node_taint: ['metadata.name'],
   kubernetes_labels: ['api_version', 'kind', 'metadata.name', 'metadata.namespace'],
   kubernetes_annotations: ['api_version', 'kind', 'metadata.name', 'metadata.namespace'],
-  kubernetes_storage_class: ['storage_provisioner', 'parameters', 'reclaim_policy', 'volume_binding_mode'],
-  kubernetes_storage_class_v1: ['storage_provisioner', 'parameters', 'reclaim_policy', 'volume_binding_mode'],
+  kubernetes_storage_class: ['storage_provisioner', 'parameters', 'volume_binding_mode'],
+  kubernetes_storage_class_v1: ['storage_provisioner', 'parameters', 'volume_binding_mode'],
   kubernetes_priority_class: ['value', 'preemption_policy'],
   kubernetes_priority_class_v1: ['value', 'preemption_policy'],
   kubernetes_role_binding: ['role_ref'],
@@ -123,16 +123,40 @@ export const TERRAFORM_FORCE_NEW: Readonly<Record<string, readonly string[]>> = 
   ],
 };
 
+/**
+ * Terraform attributes the provider updates in place although Kubernetes refuses the update:
+ * `terraform apply` fails, and the resource must be replaced by hand (`terraform apply -replace`).
+ */
+export const TERRAFORM_UPDATE_REFUSED: Readonly<Record<string, readonly string[]>> = {
+  kubernetes_storage_class: ['reclaim_policy'],
+  kubernetes_storage_class_v1: ['reclaim_policy'],
+};
+
+/**
+ * kubernetes_node_taint updates its taint list in place, but a new taint key or effect is a
+ * different taint on the node: the old one is removed and the new one added.
+ */
+export const TERRAFORM_TAINT_REPLACED: Readonly<Record<string, readonly string[]>> = {
+  kubernetes_node_taint: ['taint.key', 'taint.effect'],
+};
+
 function covers(entry: string, path: string): boolean {
   return path === entry || path.startsWith(`${entry}.`);
 }
 
-/** Why changing `path` of a Terraform resource of `type` replaces it, or undefined. */
+/** Why changing `path` of a Terraform resource of `type` replaces something, as a sentence; or undefined. */
 export function terraformReplacement(type: string, path: string): string | undefined {
-  const table = TERRAFORM_FORCE_NEW[type] ?? [];
   const common = type.startsWith('kubernetes_') ? TERRAFORM_COMMON_FORCE_NEW : [];
-  const entry = [...table, ...common].find((candidate) => covers(candidate, path));
-  return entry && `${entry} forces replacement (ForceNew)`;
+  const forceNew = [...(TERRAFORM_FORCE_NEW[type] ?? []), ...common].find((entry) => covers(entry, path));
+  if (forceNew)
+    return `${forceNew} forces replacement (ForceNew): terraform destroys the resource and creates it again`;
+  const refused = TERRAFORM_UPDATE_REFUSED[type]?.find((entry) => covers(entry, path));
+  if (refused)
+    return `${refused} is immutable in Kubernetes: the in-place update fails; replace the resource (terraform apply -replace)`;
+  const taint = TERRAFORM_TAINT_REPLACED[type]?.find((entry) => covers(entry, path));
+  if (taint)
+    return `${taint} replaces the taint on the node: pods that tolerate only the old taint lose the node (NoExecute evicts them)`;
+  return undefined;
 }
 
 /**
@@ -148,11 +172,12 @@ export function kubernetesReplacement(
   const rule = KUBERNETES_IMMUTABLE[groupKind];
   if (!rule || (rule.whenImmutableFlag && !immutableFlag)) return undefined;
   const field = rule.fields?.find((candidate) => covers(candidate, path));
-  if (field) return `${field} is immutable${rule.whenImmutableFlag ? ' (immutable: true)' : ''}`;
+  if (field)
+    return `${field} is immutable${rule.whenImmutableFlag ? ' (immutable: true)' : ''}: delete and create the object again`;
   const under = rule.under;
   if (under && covers(under, path) && !rule.onlyMutable?.some((candidate) => covers(candidate, path))) {
     const mutable = (rule.onlyMutable ?? []).map((f) => f.slice(under.length + 1)).join(', ');
-    return `${path} is immutable (only ${mutable} of ${under} may change)`;
+    return `${path} is immutable (only ${mutable} of ${under} may change): delete and create the object again`;
   }
   return undefined;
 }

@@ -287,11 +287,7 @@ function compare(
       reasons.push(`${old.title} is deleted and ${current.title} created: what it holds is lost`);
   }
   for (const change of changes)
-    if (change.replaces) {
-      const verb = resource.source === 'terraform' ? 'replaced' : 'needs replace';
-      const reason = `${verb}: ${change.replaces}`;
-      if (!reasons.includes(reason)) reasons.push(reason);
-    }
+    if (change.replaces && !reasons.includes(change.replaces)) reasons.push(change.replaces);
   return {
     source: resource.source,
     id: resource.id,

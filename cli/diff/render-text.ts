@@ -46,7 +46,7 @@ export function renderText(report: DiffReport, colour: boolean): string {
       for (const reason of resource.reasons) lines.push(`      ${paint('red', `DESTRUCTIVE: ${reason}`)}`);
       if (resource.action === 'added' || resource.action === 'removed') continue;
       for (const change of resource.changes) {
-        const replaces = change.replaces ? paint('red', '  (forces replacement)') : '';
+        const replaces = change.replaces ? paint('red', '  (replace)') : '';
         lines.push(`      ${changeSummary(change)}${replaces}`);
         for (const hunk of change.hunks ?? []) {
           lines.push(`        ${paint('cyan', hunkHeader(hunk))}`);

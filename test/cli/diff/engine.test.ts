@@ -85,7 +85,7 @@ describe('diff engine: Kubernetes objects', () => {
     const api = resource(changed, 'Deployment vehicle/api');
     expect(api.changes.map(changeSummary)).toEqual(['spec.selector.matchLabels.app: api → api2']);
     expect(api.destructive).toBe(true);
-    expect(api.reasons).toEqual(['needs replace: spec.selector is immutable']);
+    expect(api.reasons).toEqual(['spec.selector is immutable: delete and create the object again']);
   });
 
   it('reports an added and a removed object once each, and flags the removal as destructive', () => {
@@ -213,7 +213,7 @@ describe('diff engine: Kubernetes objects', () => {
       'spec.volumeClaimTemplates[metadata.name=data].spec.resources.requests.storage',
     );
     expect(db.reasons[0]).toMatch(
-      /^needs replace: spec\.volumeClaimTemplates\.spec\.resources\.requests\.storage is immutable/,
+      /^spec\.volumeClaimTemplates\.spec\.resources\.requests\.storage is immutable \(only replicas, template, .*\): delete and create/,
     );
     const svc = (ip: string) => ({
       apiVersion: 'v1',
@@ -223,7 +223,7 @@ describe('diff engine: Kubernetes objects', () => {
     });
     const moved = diffFiles({ [K]: manifests(svc('10.96.0.10')) }, { [K]: manifests(svc('10.96.0.11')) });
     expect(resource(moved, 'Service vehicle/api').reasons).toEqual([
-      'needs replace: spec.clusterIP is immutable',
+      'spec.clusterIP is immutable: delete and create the object again',
     ]);
   });
 });
@@ -308,6 +308,9 @@ describe('diff engine: secrets', () => {
   });
 });
 
+const TAINT_EFFECT =
+  'taint.effect replaces the taint on the node: pods that tolerate only the old taint lose the node (NoExecute evicts them)';
+
 describe('diff engine: Terraform', () => {
   const taint = (key: string, effect: string) =>
     terraform({
@@ -333,14 +336,16 @@ describe('diff engine: Terraform', () => {
         path: 'taint[key=dedicated].effect',
         before: 'NoSchedule',
         after: 'NoExecute',
-        replaces: 'taint.effect forces replacement (ForceNew)',
+        replaces: TAINT_EFFECT,
       }),
     ]);
-    expect(r.reasons).toEqual(['replaced: taint.effect forces replacement (ForceNew)']);
+    expect(r.reasons).toEqual([TAINT_EFFECT]);
     const key = diffFiles({ [TF]: taint('dedicated', 'NoSchedule') }, { [TF]: taint('role', 'NoSchedule') });
     const keyChange = resource(key, 'kubernetes_node_taint.node-10_taint');
     expect(keyChange.destructive).toBe(true);
-    expect(keyChange.reasons).toContain('replaced: taint.key forces replacement (ForceNew)');
+    expect(keyChange.reasons).toContain(
+      'taint.key replaces the taint on the node: pods that tolerate only the old taint lose the node (NoExecute evicts them)',
+    );
     expect(keyChange.changes.map(changeSummary)).toContain('taint[key=dedicated].key: - dedicated');
     expect(keyChange.changes.map(changeSummary)).toContain('taint[key=role].key: + role');
   });
@@ -369,7 +374,9 @@ describe('diff engine: Terraform', () => {
       diffFiles({ [TF]: JSON.stringify(before) }, { [TF]: JSON.stringify(after) }),
       'kubernetes_namespace_v1.namespace_data',
     );
-    expect(renamed.reasons).toEqual(['replaced: metadata.name forces replacement (ForceNew)']);
+    expect(renamed.reasons).toEqual([
+      'metadata.name forces replacement (ForceNew): terraform destroys the resource and creates it again',
+    ]);
   });
 
   it('flags storage class parameter and provisioner changes as replacements', () => {
@@ -381,7 +388,7 @@ describe('diff engine: Terraform', () => {
       });
     const diff = diffFiles({ [TF]: sc({ fsName: 'a' }) }, { [TF]: sc({ fsName: 'b' }) });
     expect(resource(diff, 'kubernetes_storage_class_v1.cephfs').reasons).toEqual([
-      'replaced: parameters forces replacement (ForceNew)',
+      'parameters forces replacement (ForceNew): terraform destroys the resource and creates it again',
     ]);
   });
 
@@ -481,5 +488,42 @@ describe('diff engine: host files and environments', () => {
     expect(stripGeneratedSuffix('api-cache')).toBe('api-cache');
     expect(stripGeneratedSuffix('node-10')).toBe('node-10');
     expect(stripGeneratedSuffix('facade')).toBe('facade');
+  });
+});
+
+describe('diff engine: updates Kubernetes refuses', () => {
+  it('flags a StorageClass reclaim policy change, which the provider cannot apply in place', () => {
+    const sc = (reclaim_policy: string) =>
+      terraform({
+        kubernetes_storage_class_v1: {
+          ceph: { metadata: { name: 'ceph' }, storage_provisioner: 'rbd.csi.ceph.com', reclaim_policy },
+        },
+      });
+    const diff = diffFiles({ [TF]: sc('Delete') }, { [TF]: sc('Retain') });
+    expect(resource(diff, 'kubernetes_storage_class_v1.ceph').reasons).toEqual([
+      'reclaim_policy is immutable in Kubernetes: the in-place update fails; replace the resource (terraform apply -replace)',
+    ]);
+  });
+
+  it('flags data changes of an immutable ConfigMap, and not of a mutable one', () => {
+    const cm = (immutable: boolean, v: string) => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'c', namespace: 'a' },
+      immutable,
+      data: { v },
+    });
+    expect(
+      resource(
+        diffFiles({ [K]: manifests(cm(false, '1')) }, { [K]: manifests(cm(false, '2')) }),
+        'ConfigMap a/c',
+      ).destructive,
+    ).toBe(false);
+    expect(
+      resource(
+        diffFiles({ [K]: manifests(cm(true, '1')) }, { [K]: manifests(cm(true, '2')) }),
+        'ConfigMap a/c',
+      ).reasons,
+    ).toEqual(['data is immutable (immutable: true): delete and create the object again']);
   });
 });

@@ -53,7 +53,7 @@ describe('markdown', () => {
     expect(md).toContain('| prod | 1 | 3 | 1 | 0 | ⚠️ 2 |');
     expect(md).toContain('| test | 0 | 0 | 0 | 0 | 0 |');
     expect(md).toContain('> [!WARNING]\n> 2 destructive changes');
-    expect(md).toContain('`kubernetes_node_taint.t`: replaced: taint.effect forces replacement (ForceNew)');
+    expect(md).toContain('`kubernetes_node_taint.t`: taint.effect replaces the taint on the node');
     expect(md).toContain('`kubernetes_namespace_v1.namespace_old`: terraform apply destroys it');
     expect(md.match(/<details>/g)).toHaveLength(5);
     expect(md.match(/<\/details>/g)).toHaveLength(5);
@@ -141,7 +141,7 @@ describe('text', () => {
     expect(plain).not.toContain('\u001b[');
     expect(plain).toContain('prod: 1 added, 3 changed, 1 removed, 0 renamed (2 destructive)');
     expect(plain).toContain('spec.template.spec.containers[name=api].image: app:1.2 → app:1.3');
-    expect(plain).toContain('taint[key=dedicated].effect: NoSchedule → NoExecute  (forces replacement)');
+    expect(plain).toContain('taint[key=dedicated].effect: NoSchedule → NoExecute  (replace)');
     expect(plain).toContain('data.k: (changed)');
     expect(plain).toContain('test: no changes');
     expect(renderText(report, true)).toContain('\u001b[31m');
