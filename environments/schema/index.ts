@@ -5,12 +5,15 @@ import { cluster } from './cluster';
 import { dnsLabel } from './common';
 import { controlPlane } from './control-plane';
 import { controlPlaneRules } from './control-plane-rules';
+import { databases, externalServices, storage } from './data';
+import { dataRules } from './data-rules';
 import { gateway, grayscale } from './gateway';
 import { gatewayRules } from './gateway-rules';
 import { namespaces } from './namespaces';
 import { nodePool } from './node-pools';
 import { nodePoolRules } from './node-pool-rules';
 import { observability } from './observability';
+import { observabilityRules } from './observability-rules';
 import { policy } from './policy';
 import { policyRules } from './policy-rules';
 import type { Rule } from './rules';
@@ -57,11 +60,24 @@ export const environmentShape = z
       .prefault({})
       .describe('Full-link grayscale: the mark header and in-cluster lane routes. @default header x-gray-tag'),
     terraform,
+    databases,
+    externalServices,
+    storage,
   })
   .describe('A Platform Blueprint environment.');
 
 /** Cross-field rules of every area, run after the shape is valid. Each area keeps its rules beside its schema. */
-const rules: Rule[] = [...controlPlaneRules, ...tenancyRules, ...policyRules, ...nodePoolRules, ...autoscalingRules, ...serviceRules, ...gatewayRules];
+const rules: Rule[] = [
+  ...controlPlaneRules,
+  ...tenancyRules,
+  ...policyRules,
+  ...observabilityRules,
+  ...serviceRules,
+  ...gatewayRules,
+  ...dataRules,
+  ...nodePoolRules,
+  ...autoscalingRules,
+];
 
 export const environmentSchema = environmentShape.superRefine((spec, ctx) => {
   for (const rule of rules) rule(spec, ctx);

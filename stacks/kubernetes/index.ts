@@ -2,6 +2,7 @@ import { type App, type Chart, Yaml } from 'cdk8s';
 import type { LoadedEnvironment } from '../../environments/load';
 import type { OutputFile } from '../output-file';
 import { AutoscalingChart, hasAutoscaledPools } from './autoscaling-chart';
+import { DataChart, needsDataChart } from './data-chart';
 import { GatewayChart, needsGatewayChart } from './gateway-chart';
 import { PlatformChart } from './platform-chart';
 import { WorkloadsChart } from './workloads-chart';
@@ -13,6 +14,7 @@ import { WorkloadsChart } from './workloads-chart';
 export function addCharts(app: App, env: LoadedEnvironment): Chart[] {
   const charts: Chart[] = [new PlatformChart(app, 'platform', env)];
   if (hasAutoscaledPools(env.spec)) charts.push(new AutoscalingChart(app, 'autoscaling', env));
+  if (needsDataChart(env)) charts.push(new DataChart(app, 'data', env));
   if (env.spec.services.length > 0) charts.push(new WorkloadsChart(app, 'workloads', env));
   if (needsGatewayChart(env)) charts.push(new GatewayChart(app, 'gateway', env));
   return charts;

@@ -7,6 +7,7 @@ import type { LoadedEnvironment } from '../../environments/load';
 import { BlueprintBackend, backendBlock } from './backend';
 import { addControlPlane } from './control-plane';
 import { addNodePools } from './node-pools';
+import { addStorageClasses } from './storage';
 import { addTenancy } from './tenancy';
 
 /**
@@ -26,6 +27,7 @@ export class PlatformStack extends TerraformStack {
     addControlPlane(this, spec);
     addTenancy(this, spec);
     addNodePools(this, spec);
+    addStorageClasses(this, spec);
   }
 }
 

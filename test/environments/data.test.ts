@@ -1,0 +1,300 @@
+import { environmentSchema } from '../../environments/schema/index';
+import { TempProject } from '../support/cli';
+
+const CREDENTIALS = {
+  root: { name: 'db', key: 'root' },
+  replication: { name: 'db', key: 'replication' },
+  exporter: { name: 'db', key: 'exporter' },
+};
+
+/** A minimal valid environment with a 2-node database pool, a namespace and `extra` on top. */
+function parse(extra: Record<string, unknown>) {
+  return environmentSchema.safeParse({
+    template: 'idc-ha',
+    kubernetesVersion: '1.28.15',
+    cluster: { kubeconfig: { context: 'ctx' } },
+    controlPlane: {
+      vip: '10.0.0.10',
+      port: 8443,
+      interface: 'eth0',
+      virtualRouterId: 51,
+      masters: [
+        { name: 'm1', address: '10.0.0.11' },
+        { name: 'm2', address: '10.0.0.12' },
+        { name: 'm3', address: '10.0.0.13' },
+      ],
+    },
+    nodePools: [
+      {
+        name: 'db',
+        zone: 'a',
+        taints: [{ key: 'dedicated', value: 'db', effect: 'NoSchedule' }],
+        nodes: [
+          { name: 'n1', address: '10.0.1.1' },
+          { name: 'n2', address: '10.0.1.2' },
+        ],
+      },
+      { name: 'scaled', minSize: 0, maxSize: 3 },
+    ],
+    clusterAutoscaler: { cloudProvider: 'magnum' },
+    namespaces: [{ name: 'data' }],
+    storage: {
+      classes: [
+        {
+          name: 'rbd',
+          driver: 'rbd',
+          clusterId: 'c1',
+          pool: 'k8s',
+          secret: { name: 's', namespace: 'ceph' },
+        },
+      ],
+    },
+    ...extra,
+  });
+}
+
+function issues(extra: Record<string, unknown>): string[] {
+  const result = parse(extra);
+  return result.success
+    ? []
+    : result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+}
+
+const db = (overrides: Record<string, unknown> = {}) => ({
+  name: 'users',
+  namespace: 'data',
+  shards: 4,
+  pool: 'db',
+  storage: { class: 'rbd', size: '10Gi' },
+  credentials: CREDENTIALS,
+  ...overrides,
+});
+
+const ext = (overrides: Record<string, unknown> = {}) => ({
+  name: 'mysql',
+  namespace: 'data',
+  type: 'mysql',
+  addresses: ['10.20.3.10'],
+  ...overrides,
+});
+
+describe('data schema', () => {
+  it('accepts a sharded database, external services and Ceph classes, filling defaults', () => {
+    const result = parse({
+      databases: [db()],
+      externalServices: [
+        ext(),
+        ext({ name: 'files', type: 'nfs', volumes: [{ name: 'media', path: '/x', size: '1Gi' }] }),
+      ],
+    });
+    expect(result.success).toBe(true);
+    if (!result.success) return;
+    expect(result.data.databases[0]).toMatchObject({
+      engine: 'mysql',
+      replicas: 2,
+      zoneSpread: 'preferred',
+      port: 3306,
+      image: 'mysql:8.4.6',
+      resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '2', memory: '2Gi' } },
+    });
+    expect(result.data.storage.classes[0]).toMatchObject({
+      reclaimPolicy: 'Delete',
+      allowVolumeExpansion: true,
+    });
+    expect(result.data.externalServices[1]?.volumes[0]?.mountOptions).toEqual([
+      'nfsvers=4.1',
+      'hard',
+      'noresvport',
+    ]);
+  });
+
+  it('reports explicit ranges that leave a gap, overlap, are unsorted or not hex, at the range', () => {
+    expect(issues({ databases: [db({ shards: ['-40', '80-'] })] })).toEqual([
+      'databases.0.shards.1: leaves a gap after "-40": keys from 40 to 80 belong to no shard',
+    ]);
+    expect(issues({ databases: [db({ shards: ['-80', '40-'] })] })).toEqual([
+      'databases.0.shards.1: overlaps "-80": keys from 40 to 80 are in both',
+    ]);
+    expect(issues({ databases: [db({ shards: ['-8g', '8g-'] })] })).toHaveLength(2);
+    expect(issues({ databases: [db({ shards: ['-80', '80-c0'] })] })[0]).toContain('gap at the end');
+    expect(issues({ databases: [db({ shards: [] })] })).toEqual([
+      'databases.0.shards: must list at least one key range',
+    ]);
+  });
+
+  it('refuses 0 replicas, and more replicas than the pool has hosts for', () => {
+    expect(issues({ databases: [db({ replicas: 0 })] })).toEqual([
+      'databases.0.replicas: must be at least 1 (each shard needs its primary)',
+    ]);
+    expect(issues({ databases: [db({ replicas: 3 })] })[0]).toMatch(
+      /^databases\.0\.replicas: is more than pool "db" can hold: it has 2 fixed nodes/,
+    );
+    expect(issues({ databases: [db({ replicas: 3, pool: 'scaled' })] })).toEqual([]);
+    expect(issues({ databases: [db({ replicas: 4, pool: 'scaled' })] })[0]).toContain(
+      '3 nodes at most (maxSize)',
+    );
+  });
+
+  it('checks references: pool, namespace, StorageClass, replication password', () => {
+    expect(issues({ databases: [db({ pool: 'nope' })] })).toEqual([
+      'databases.0.pool: is not one of nodePools[].name (db, scaled)',
+    ]);
+    expect(issues({ databases: [db({ namespace: 'other' })] })).toEqual([
+      'databases.0.namespace: is not one of namespaces[].name (data)',
+    ]);
+    expect(issues({ databases: [db({ storage: { class: 'gold', size: '1Gi' } })] })[0]).toContain(
+      'databases.0.storage.class: is not one of storage.classes[].name (rbd)',
+    );
+    expect(
+      issues({
+        databases: [db({ credentials: { root: CREDENTIALS.root, exporter: CREDENTIALS.exporter } })],
+      }),
+    ).toEqual([
+      'databases.0.credentials: needs replication (a Secret key with the replication password) because replicas is 2',
+    ]);
+    expect(issues({ databases: [db({ zoneSpread: 'required', pool: 'scaled' })] })[0]).toContain(
+      'has no zone',
+    );
+  });
+
+  it('refuses unpinned images, requests above limits and over-long shard names', () => {
+    expect(issues({ databases: [db({ image: 'mysql:latest' })] })[0]).toContain(
+      'databases.0.image: is not pinned',
+    );
+    expect(issues({ databases: [db({ image: 'mysql' })] })[0]).toContain('is not pinned');
+    expect(
+      issues({
+        databases: [
+          db({ resources: { requests: { cpu: '3', memory: '1Gi' }, limits: { cpu: '2', memory: '2Gi' } } }),
+        ],
+      }),
+    ).toEqual([
+      'databases.0.resources.requests.cpu: is more than the CPU limit (2); a request must be at most its limit',
+    ]);
+    const longBounds = ['-01', '01-0102030405060708', '0102030405060708-'];
+    expect(issues({ databases: [db({ name: 'a'.repeat(35), shards: longBounds })] })[0]).toContain(
+      'StatefulSet names are at most 52',
+    );
+  });
+
+  it('keeps database and external service names distinct from each other and from services', () => {
+    expect(issues({ databases: [db({ name: 'mysql' })], externalServices: [ext()] })).toContain(
+      'externalServices.0.name: repeats the name of item 0; the names must be unique',
+    );
+  });
+
+  it('refuses external addresses outside what a Service may reach', () => {
+    const at = (address: string) => issues({ externalServices: [ext({ addresses: [address] })] });
+    expect(at('127.0.0.1')[0]).toMatch(/^externalServices\.0\.addresses\.0: is a loopback address/);
+    expect(at('169.254.1.1')[0]).toContain('is a link-local address');
+    expect(at('0.0.0.0')[0]).toContain('unspecified');
+    expect(at('224.0.0.1')[0]).toContain('multicast');
+    expect(at('10.244.3.3')).toEqual([
+      'externalServices.0.addresses.0: is in the pod network (cluster.podSubnet 10.244.0.0/16)',
+    ]);
+    expect(at('10.96.0.10')[0]).toContain('is in the Service network');
+    expect(at('10.0.1.1')).toEqual([
+      'externalServices.0.addresses.0: is the address of node n1; an external service runs outside the cluster',
+    ]);
+    expect(at('10.0.0.10')[0]).toContain('the control-plane VIP');
+    expect(issues({ externalServices: [ext({ addresses: ['10.20.3.1', '10.20.3.1'] })] })[0]).toContain(
+      'repeats the address',
+    );
+  });
+
+  it('checks ports and NFS volumes', () => {
+    expect(issues({ externalServices: [ext({ type: 'tcp' })] })[0]).toContain('has no default port');
+    expect(
+      issues({
+        externalServices: [
+          ext({
+            ports: [
+              { name: 'a', port: 1 },
+              { name: 'a', port: 2 },
+            ],
+          }),
+        ],
+      }),
+    ).toEqual([
+      'externalServices.0.ports.1.name: repeats the port name of item 0; the port names must be unique',
+    ]);
+    expect(
+      issues({ externalServices: [ext({ volumes: [{ name: 'v', path: '/x', size: '1Gi' }] })] })[0],
+    ).toContain('is for type nfs only');
+    const nfs = ext({
+      type: 'nfs',
+      addresses: ['10.20.3.1', '10.20.3.2'],
+      volumes: [{ name: 'v', path: '/x', size: '1Gi' }],
+    });
+    expect(issues({ externalServices: [nfs] })[0]).toContain('must be exactly one address');
+  });
+
+  it('checks StorageClasses: one default, driver fields', () => {
+    const secret = { name: 's', namespace: 'ceph' };
+    const classes = [
+      { name: 'fs', driver: 'cephfs', clusterId: 'c', secret, default: true, fsType: 'xfs' },
+      { name: 'rbd', driver: 'rbd', clusterId: 'c', secret, default: true },
+    ];
+    expect(issues({ storage: { classes } }).sort()).toEqual([
+      'storage.classes.0.fsName: is required with driver cephfs (the CephFS file system name)',
+      'storage.classes.0.fsType: applies to driver rbd only',
+      'storage.classes.1.default: is also set on storage.classes[0]; at most one StorageClass is the default',
+      'storage.classes.1.pool: is required with driver rbd (the RBD pool)',
+    ]);
+  });
+});
+
+describe('blueprint synth with bad data input', () => {
+  let project: TempProject;
+  beforeAll(() => {
+    project = new TempProject();
+  });
+  afterAll(() => project.dispose());
+
+  async function synthWith(search: string | RegExp, replacement: string) {
+    const original = project.read('environments/prod.yaml');
+    project.edit('environments/prod.yaml', search, replacement);
+    try {
+      return await project.run(['synth', '--env', 'prod', '--out', 'out']);
+    } finally {
+      project.write('environments/prod.yaml', original);
+    }
+  }
+
+  it.each([
+    [
+      'overlapping ranges',
+      "shards: ['-80', '80-']",
+      "shards: ['-80', '70-']",
+      'databases[1].shards[1]: "70-" overlaps "-80"',
+    ],
+    [
+      'a gap',
+      "shards: ['-80', '80-']",
+      "shards: ['-80', '90-']",
+      'databases[1].shards[1]: "90-" leaves a gap after "-80"',
+    ],
+    [
+      'non-hex bounds',
+      "shards: ['-80', '80-']",
+      "shards: ['-8x', '8x-']",
+      'databases[1].shards[0]: "-8x" has an end bound ("8x") that is not hex',
+    ],
+    ['0 replicas', /replicas: 2/, 'replicas: 0', 'databases[0].replicas: 0 must be at least 1'],
+    [
+      'an external address of 127.0.0.1',
+      'addresses: [10.20.3.10]',
+      'addresses: [127.0.0.1]',
+      'externalServices[0].addresses[0]: "127.0.0.1" is a loopback address',
+    ],
+  ])(
+    '%s gives exit 2 naming the file, the field path and the value',
+    async (_what, search, replacement, expected) => {
+      const result = await synthWith(search, replacement);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(`environments/prod.yaml: ${expected}`);
+      expect(result.stderr).toMatch(/\(line \d+\)/);
+      expect(result.stderr).not.toMatch(/^\s+at /m);
+    },
+  );
+});
