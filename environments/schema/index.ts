@@ -13,7 +13,6 @@ import { namespaces } from './namespaces';
 import { nodePool } from './node-pools';
 import { nodePoolRules } from './node-pool-rules';
 import { observability } from './observability';
-import { observabilityRules } from './observability-rules';
 import { policy } from './policy';
 import { policyRules } from './policy-rules';
 import type { Rule } from './rules';
@@ -71,7 +70,6 @@ const rules: Rule[] = [
   ...controlPlaneRules,
   ...tenancyRules,
   ...policyRules,
-  ...observabilityRules,
   ...serviceRules,
   ...gatewayRules,
   ...dataRules,
