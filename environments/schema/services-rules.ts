@@ -74,20 +74,31 @@ export const servicePortsConsistent: Rule = (spec, ctx) => {
       (i) => path(i, 'name'),
       'the port name',
     );
-    reportDuplicates(
-      ctx,
-      service.ports,
-      (p) => String(p.port),
-      (i) => path(i, 'port'),
-      'the port number',
-    );
-    reportDuplicates(
-      ctx,
-      service.ports,
-      (p) => String(p.targetPort ?? p.port),
-      (i) => path(i, service.ports[i]?.targetPort === undefined ? 'port' : 'targetPort'),
-      'the container port',
-    );
+    const firstPort = new Map<number, number>();
+    const firstContainerPort = new Map<number, number>();
+    service.ports.forEach((p, i) => {
+      const samePort = firstPort.get(p.port);
+      if (samePort === undefined) firstPort.set(p.port, i);
+      else {
+        report(
+          ctx,
+          path(i, 'port'),
+          p.port,
+          `is already the port of ports[${samePort}]; port numbers must be unique`,
+        );
+      }
+      const target = p.targetPort ?? p.port;
+      const sameTarget = firstContainerPort.get(target);
+      if (sameTarget === undefined) firstContainerPort.set(target, i);
+      else if (samePort === undefined) {
+        report(
+          ctx,
+          path(i, p.targetPort === undefined ? 'port' : 'targetPort'),
+          target,
+          `is already the container port of ports[${sameTarget}]; container ports must be unique`,
+        );
+      }
+    });
     const names = service.ports.map((p) => p.name);
     for (const kind of ['startup', 'readiness', 'liveness'] as const) {
       const probePort = service.probes[kind].port;

@@ -93,9 +93,8 @@ describe('services schema', () => {
     ];
     expect(issues([{ ...api, ports }])).toEqual([
       'services.0.ports.1.name: repeats the port name of item 0; the port names must be unique',
-      'services.0.ports.1.port: repeats the port number of item 0; the port numbers must be unique',
-      'services.0.ports.1.port: repeats the container port of item 0; the container ports must be unique',
-      'services.0.ports.2.targetPort: repeats the container port of item 0; the container ports must be unique',
+      'services.0.ports.1.port: is already the port of ports[0]; port numbers must be unique',
+      'services.0.ports.2.targetPort: is already the container port of ports[0]; container ports must be unique',
     ]);
   });
 
@@ -252,7 +251,7 @@ describe('blueprint synth with bad services (exit 2, file, field path, value)', 
 
   it('names conflicting ports', async () => {
     expect(await synthWith('{ name: metrics, port: 9090 }', '{ name: metrics, port: 8080 }')).toMatch(
-      /environments\/prod\.yaml: services\[0\]\.ports\[1\]\.port: "8080" repeats the port number of item 0/,
+      /environments\/prod\.yaml: services\[0\]\.ports\[1\]\.port: 8080 is already the port of ports\[0\]; port numbers must be unique \(line \d+\)$/,
     );
   });
 
