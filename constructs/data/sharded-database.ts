@@ -234,7 +234,8 @@ export class ShardedDatabase extends Construct {
         // Replicas must resolve the primary while it is still starting.
         publishNotReadyAddresses: true,
         selector,
-        ports,
+        // Every pod's exporter too, so that a ServiceMonitor can select the port by name.
+        ports: [...ports, { name: 'metrics', port: EXPORTER_PORT, targetPort: k8s.IntOrString.fromString('metrics') }],
       },
     });
     const clientService = new k8s.KubeService(scope, 'client', {

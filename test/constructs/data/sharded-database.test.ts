@@ -169,6 +169,10 @@ describe('ShardedDatabase', () => {
     expect(client.spec.ports).toEqual([{ name: 'mysql', port: 3306, targetPort: 'mysql' }]);
     const headless = named(manifests, 'Service', 'users-40-80-headless');
     expect(headless.spec.clusterIP).toBe('None');
+    expect(headless.spec.ports).toEqual([
+      { name: 'mysql', port: 3306, targetPort: 'mysql' },
+      { name: 'metrics', port: 9104, targetPort: 'metrics' },
+    ]);
     expect(headless.spec.selector).toEqual({ [DATABASE_LABEL]: 'users', [SHARD_LABEL]: '40-80' });
   });
 
