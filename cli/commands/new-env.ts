@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { type AddressMapping, mapAddresses, parseAddressMapping } from '../../environments/address-map';
 import { crossCheckEnvironments } from '../../environments/cross-checks';
 import {
   differences,
@@ -27,7 +28,8 @@ import type { Io } from '../io';
 import { Project } from '../project';
 import { usage } from './usage';
 
-export const NEW_ENV_USAGE = 'blueprint new-env NAME --from TEMPLATE|ENV [--set PATH=VALUE]... [--dry-run]';
+export const NEW_ENV_USAGE =
+  'blueprint new-env NAME --from TEMPLATE|ENV [--set PATH=VALUE]... [--map-addresses FROM=TO]... [--dry-run]';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
@@ -40,8 +42,9 @@ const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]
  *   the template leaves open must be given.
  * - From an environment: a copy of its file. The values that must differ per site (every IPv4
  *   address, the kubeconfig context, an external load balancer's endpoint) must be given with
- *   `--set`; the command refuses and lists the missing `--set` paths otherwise. The header of
- *   the new file lists every difference from the source.
+ *   `--set` (or moved with `--map-addresses FROM=TO`); the command refuses and lists the
+ *   missing `--set` paths otherwise. The header of the new file lists every difference from
+ *   the source.
  *
  * The result is validated like any environment (schema, rules, the cross-environment checks
  * against every other environment) and synthesized in memory before anything is written.
@@ -54,6 +57,7 @@ export async function newEnvCommand(argv: string[], io: Io): Promise<number> {
       options: {
         from: { type: 'string' },
         set: { type: 'string', multiple: true, default: [] },
+        'map-addresses': { type: 'string', multiple: true, default: [] },
         'dry-run': { type: 'boolean', default: false },
       },
       strict: true,
@@ -77,11 +81,18 @@ export async function newEnvCommand(argv: string[], io: Io): Promise<number> {
   const file = project.environmentFile(name);
   checkName(project, name, file);
   const sets = parseSets(values.set ?? []);
+  const mappings = parseMappings(values['map-addresses'] ?? []);
   const plan = resolveSource(project, from);
+  if (plan.kind === 'template' && mappings.length > 0) {
+    throw new InputError({
+      path: '--map-addresses',
+      message: `moves the addresses of a copied environment; ${from} is a template, which holds no addresses`,
+    });
+  }
   const draft =
     plan.kind === 'template'
       ? fromTemplate(project, name, from, sets)
-      : fromEnvironment(project, name, from, sets);
+      : fromEnvironment(project, name, from, sets, mappings);
   const loaded = validate(project, name, file, draft.text, sets);
   // Constructs check what the schema cannot (they throw with the values); a new environment
   // must synthesize before it exists.
@@ -205,7 +216,28 @@ function fromTemplate(project: Project, name: string, template: string, sets: re
   };
 }
 
-function fromEnvironment(project: Project, name: string, from: string, sets: readonly SetArgument[]): Draft {
+function parseMappings(args: readonly string[]): AddressMapping[] {
+  const problems: InputProblem[] = [];
+  const mappings: AddressMapping[] = [];
+  for (const arg of args) {
+    try {
+      mappings.push(parseAddressMapping(arg));
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      problems.push(...error.problems);
+    }
+  }
+  if (problems.length > 0) throw new InputError(problems);
+  return mappings;
+}
+
+function fromEnvironment(
+  project: Project,
+  name: string,
+  from: string,
+  sets: readonly SetArgument[],
+  mappings: readonly AddressMapping[],
+): Draft {
   // The source must be valid itself (and free of cross-environment conflicts).
   const [source] = project.loadEnvironments([from]) as [LoadedEnvironment];
   const sourceText = project.readSource(source.file)?.text ?? '';
@@ -213,13 +245,20 @@ function fromEnvironment(project: Project, name: string, from: string, sets: rea
   const base = templateValues(project, String(own.template));
   const values = structuredClone(own);
   const edits: FileEdit[] = [];
+  // Addresses move first, so that a --set of the same path wins.
+  const mapped = mapAddresses(own, mappings, source.file);
+  for (const value of mapped) {
+    applySetValue(values, value.path, value.after, base);
+    edits.push({ path: value.path, value: value.after });
+  }
   for (const set of sets) {
     applySetValue(values, set.path, set.value, base);
     edits.push({ path: set.path, value: set.value });
   }
   const before = mergeValues(base, own);
+  const given = [...sets.map((set) => set.path), ...mapped.map((value) => value.path)];
   const missing = perSitePaths(before).filter(
-    (required) => !sets.some((set) => isPrefix(set.path, required.path)),
+    (required) => !given.some((path) => isPrefix(path, required.path)),
   );
   if (missing.length > 0) {
     throw new InputError([
@@ -228,7 +267,7 @@ function fromEnvironment(project: Project, name: string, from: string, sets: rea
         message: `is required: ${required.why}, so the copy cannot keep ${from}'s ${showValue(valueAt(before, required.path))}`,
       })),
       {
-        message: `a whole list can be given at once, e.g. --set 'controlPlane.masters=[{ name: master-1, address: 10.40.0.11 }, ...]'; see docs/environments.md`,
+        message: `give them one by one, a whole list at once (--set 'controlPlane.masters=[{ name: master-1, address: 10.40.0.11 }, ...]'), or move a whole addressing plan (--map-addresses 10.20.0.0/16=10.21.0.0/16); see docs/environments.md`,
       },
     ]);
   }

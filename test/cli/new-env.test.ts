@@ -211,6 +211,69 @@ describe('blueprint new-env', () => {
       await expectSynthesizes('prod-c');
     });
 
+    it('--map-addresses moves a whole addressing plan; --set still wins for one path', async () => {
+      const result = await project.run([
+        'new-env',
+        'test2',
+        '--from',
+        'test',
+        '--map-addresses',
+        '10.30.0.0/16=10.31.0.0/16',
+        '--set',
+        'cluster.kubeconfig.context=test2-admin@test2',
+        '--set',
+        'controlPlane.vip=10.31.0.100',
+      ]);
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      const copy = parse(project.read('environments/test2.yaml'));
+      expect(copy.controlPlane.subnet).toBe('10.31.0.0/24');
+      expect(copy.controlPlane.vip).toBe('10.31.0.100');
+      expect(copy.controlPlane.masters.map((m: { address: string }) => m.address)).toEqual([
+        '10.31.0.11',
+        '10.31.0.12',
+        '10.31.0.13',
+      ]);
+      expect(copy.nodePools[0].nodes[2].address).toBe('10.31.1.13');
+      expect(project.read('environments/test2.yaml')).toContain(
+        '#   nodePools[0].nodes[2].address: 10.30.1.13 -> 10.31.1.13',
+      );
+      await expectSynthesizes('test2');
+    });
+
+    it.each([
+      [
+        '10.30.0.0/16',
+        '--map-addresses: "10.30.0.0/16" must be FROM=TO, two networks such as 10.20.0.0/16=10.21.0.0/16',
+      ],
+      [
+        '10.30.0.0/16=10.31.0.0/24',
+        '--map-addresses: "10.30.0.0/16=10.31.0.0/24" maps a /16 onto a /24; both networks need the same prefix length so that every address has a place',
+      ],
+      [
+        '10.30.0.0/16=10.31.0.300/16',
+        '--map-addresses: "10.30.0.0/16=10.31.0.300/16" has "10.31.0.300/16", which is not an IPv4 network (address/prefix)',
+      ],
+      [
+        '192.168.0.0/16=192.169.0.0/16',
+        '--map-addresses: "192.168.0.0/16=192.169.0.0/16" matches no address of environments/test.yaml',
+      ],
+    ])('refuses --map-addresses %j', async (mapping, message) => {
+      const result = await project.run([
+        'new-env',
+        'test2',
+        '--from',
+        'test',
+        '--map-addresses',
+        mapping,
+        '--set',
+        'cluster.kubeconfig.context=test2-admin@test2',
+      ]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toBe(`error: ${message}`);
+      expect(exists('environments/test2.yaml')).toBe(false);
+    });
+
     it('refuses without the per-site values and lists exactly the --set paths needed', async () => {
       const before = snapshot();
       const result = await project.run([
