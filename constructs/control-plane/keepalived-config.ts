@@ -45,8 +45,11 @@ export interface KeepalivedConfigProps {
   readonly checkScriptPath: string;
   /**
    * User the check script runs as (`script_user`); keepalived refuses scripts writable by
-   * anybody but root and this user.
-   * @default nobody
+   * anybody but root and this user. The default is root because keepalived 2.2.7 (Debian 12)
+   * kills itself during `keepalived -t` when script_user names another user
+   * (acassen/keepalived#2617), which would make the configuration untestable; the script only
+   * runs curl against loopback, and script security keeps non-root users from changing it.
+   * @default root
    */
   readonly scriptUser?: string;
   /** Seconds between checks. @default 1 */
@@ -90,7 +93,7 @@ export class KeepalivedConfig {
       vipPrefixLength: 32,
       initialState: 'BACKUP',
       advertIntervalSeconds: 1,
-      scriptUser: 'nobody',
+      scriptUser: 'root',
       checkIntervalSeconds: 1,
       checkTimeoutSeconds: 2,
       checkFall: 2,

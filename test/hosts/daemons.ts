@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -191,5 +191,58 @@ export class Daemons {
       }
     }
     fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Runs `keepalived -t` on a master's generated files as they would sit on the host: in a fresh
+ * network namespace that has a veth named `interfaceName`, with the files installed in
+ * /etc/keepalived (a bind mount visible only inside that namespace's mount namespace) and the
+ * operator's password file beside them. Returns keepalived's exit code and messages.
+ */
+export function keepalivedConfigTest(
+  hostDir: string,
+  interfaceName: string,
+  passwordLine: string | undefined,
+  nsName: string,
+): { code: number; output: string } {
+  const dir = makeTempDir('pb-kt-');
+  try {
+    for (const file of fs.readdirSync(hostDir)) {
+      const from = path.join(hostDir, file);
+      if (!fs.statSync(from).isFile()) continue;
+      fs.copyFileSync(from, path.join(dir, file));
+      fs.chmodSync(path.join(dir, file), fs.statSync(from).mode & 0o777);
+    }
+    if (passwordLine !== undefined)
+      fs.writeFileSync(path.join(dir, 'vrrp-auth.conf'), `${passwordLine}\n`, { mode: 0o600 });
+    execFileSync('ip', ['netns', 'add', nsName]);
+    try {
+      execFileSync('ip', [
+        '-n',
+        nsName,
+        'link',
+        'add',
+        interfaceName,
+        'type',
+        'veth',
+        'peer',
+        'name',
+        'peer0',
+      ]);
+      // `ip netns exec` gives the command its own mount namespace, so the bind mount stays inside.
+      const script = fs.existsSync('/etc/keepalived')
+        ? `mount --bind ${dir} /etc/keepalived && ${KEEPALIVED} -t -f /etc/keepalived/keepalived.conf`
+        : `sed -i 's|/etc/keepalived/|${dir}/|g' ${dir}/keepalived.conf && ${KEEPALIVED} -t -f ${dir}/keepalived.conf`;
+      const result = spawnSync('ip', ['netns', 'exec', nsName, 'sh', '-c', script], {
+        encoding: 'utf8',
+        timeout: 20000,
+      });
+      return { code: result.status ?? -1, output: `${result.stdout}${result.stderr}` };
+    } finally {
+      execFileSync('ip', ['netns', 'del', nsName]);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -1,0 +1,270 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { keepalivedConfigTest, netnsUnavailable } from '../../hosts/daemons';
+import { readTree, TempProject } from '../../support/cli';
+
+/** What the synthesized host files of the shipped environments mean, and what the real daemons say about them. */
+
+const unavailable = netnsUnavailable();
+if (unavailable !== undefined) console.warn(`SKIPPED keepalived -t checks in ${__filename}: ${unavailable}`);
+const itNetns = unavailable === undefined ? it : it.skip;
+
+let project: TempProject;
+let tree: Map<string, string>;
+
+beforeAll(async () => {
+  project = new TempProject();
+  const result = await project.run(['synth', '--out', 'out']);
+  if (result.code !== 0) throw new Error(`synth failed (${result.code}): ${result.stderr}`);
+  tree = readTree(project.path('out'));
+}, 60000);
+
+afterAll(() => project?.dispose());
+
+const files = (pattern: RegExp) => [...tree.keys()].filter((key) => pattern.test(key)).sort();
+const yamlDocs = (key: string) => parseAllDocuments(tree.get(key) as string).map((doc) => doc.toJS());
+
+describe('prod: three masters behind one VIP', () => {
+  const masters = ['master-1', 'master-2', 'master-3'];
+
+  it('writes keepalived.conf, the check scripts, haproxy.cfg and kubeadm configuration for each master', () => {
+    for (const master of masters) {
+      expect(files(new RegExp(`^prod/hosts/${master}/`))).toEqual(
+        [
+          'check-apiserver.sh',
+          'check-vrrp-auth.sh',
+          'haproxy.cfg',
+          'keepalived.conf',
+          'keepalived.service.d/10-platform-blueprint.conf',
+          master === 'master-1' ? 'kubeadm-init.yaml' : 'kubeadm-join.yaml',
+        ]
+          .map((file) => `prod/hosts/${master}/${file}`)
+          .sort(),
+      );
+    }
+  });
+
+  it('gives every keepalived.conf the same VIP, router id and interface, and distinct, untied priorities', () => {
+    const confs = masters.map((m) => tree.get(`prod/hosts/${m}/keepalived.conf`) as string);
+    const field = (conf: string, key: string) => new RegExp(`^\\s+${key} (.+)$`, 'm').exec(conf)?.[1];
+    for (const conf of confs) {
+      expect(field(conf, 'virtual_router_id')).toBe('51');
+      expect(field(conf, 'interface')).toBe('eth0');
+      // prod declares controlPlane.subnet 10.20.0.0/24: the VIP gets its prefix.
+      expect(conf).toMatch(/virtual_ipaddress \{\n\s+10\.20\.0\.10\/24 dev eth0\n/);
+      expect(conf).toMatch(/global_defs \{[^}]*router_id [^}]*enable_script_security[^}]*script_user \w+/);
+      expect(conf).toMatch(/track_script \{\n\s+chk_apiserver\n/);
+      expect(conf).toMatch(
+        /authentication \{\n\s+auth_type PASS\n[^}]*include \/etc\/keepalived\/vrrp-auth\.conf\n/,
+      );
+    }
+    const priorities = confs.map((conf) => Number(field(conf, 'priority')));
+    const weight = Number(field(confs[0] as string, 'weight'));
+    expect(new Set(priorities).size).toBe(3);
+    expect(priorities).toEqual([...priorities].sort((a, b) => b - a));
+    // Any set of failing masters: every effective priority stays distinct and every failing
+    // master sits below every healthy one, so the VIP goes to one well-defined master.
+    for (let failing = 0; failing < 8; failing++) {
+      const effective = priorities.map((p, i) => (failing & (1 << i) ? Math.max(1, p + weight) : p));
+      expect(new Set(effective).size).toBe(3);
+      const healthy = effective.filter((_, i) => !(failing & (1 << i)));
+      const down = effective.filter((_, i) => failing & (1 << i));
+      if (healthy.length > 0 && down.length > 0) expect(Math.max(...down)).toBeLessThan(Math.min(...healthy));
+    }
+    // Exactly one starts as MASTER: the one with the highest priority.
+    expect(confs.map((conf) => field(conf, 'state'))).toEqual(['MASTER', 'BACKUP', 'BACKUP']);
+  });
+
+  it('sends VRRP adverts by unicast from each master to the two others', () => {
+    const addresses = ['10.20.0.11', '10.20.0.12', '10.20.0.13'];
+    masters.forEach((m, i) => {
+      const conf = tree.get(`prod/hosts/${m}/keepalived.conf`) as string;
+      expect(conf).toContain(`unicast_src_ip ${addresses[i]}`);
+      const peers = /unicast_peer \{\n([^}]*)\}/.exec(conf)?.[1]?.trim().split(/\s+/);
+      expect(peers).toEqual(addresses.filter((_, j) => j !== i));
+    });
+  });
+
+  it('balances every master in every haproxy.cfg and health-checks GET /healthz over TLS', () => {
+    for (const m of masters) {
+      const cfg = tree.get(`prod/hosts/${m}/haproxy.cfg`) as string;
+      expect(cfg).toMatch(/^\s+bind :8443$/m);
+      expect(cfg).toMatch(/^\s+mode tcp$/m);
+      expect(
+        [...cfg.matchAll(/^\s+server (\S+) (\S+)$/gm)].map((match) => `${match[1]} ${match[2]}`),
+      ).toEqual(['master-1 10.20.0.11:6443', 'master-2 10.20.0.12:6443', 'master-3 10.20.0.13:6443']);
+      expect(cfg).toMatch(/http-check send meth GET uri \/healthz/);
+      expect(cfg).toMatch(/default-server check check-ssl verify none /);
+      expect(cfg).toMatch(/option redispatch/);
+      expect(cfg).toMatch(/^\s+retries [1-9]/m);
+    }
+  });
+
+  it('writes the check scripts executable and writable by their owner only', () => {
+    for (const m of masters) {
+      for (const script of ['check-apiserver.sh', 'check-vrrp-auth.sh']) {
+        const mode = fs.statSync(project.path('out', 'prod', 'hosts', m, script)).mode & 0o777;
+        expect(mode.toString(8)).toBe('755');
+      }
+    }
+    expect(tree.get('prod/hosts/master-1/check-apiserver.sh')).toMatch(/https:\/\/127\.0\.0\.1:\$1\/healthz/);
+    expect(tree.get('prod/hosts/master-1/check-apiserver.sh')).toMatch(/^healthz 6443 /m);
+    expect(tree.get('prod/hosts/master-1/check-apiserver.sh')).toMatch(/^healthz 8443 /m);
+  });
+
+  it('configures kubeadm with the VIP endpoint, certSANs and the control-plane taint (v1beta3 for 1.28)', () => {
+    const [init, cluster] = yamlDocs('prod/hosts/master-1/kubeadm-init.yaml');
+    expect(init).toMatchObject({
+      apiVersion: 'kubeadm.k8s.io/v1beta3',
+      kind: 'InitConfiguration',
+      localAPIEndpoint: { advertiseAddress: '10.20.0.11', bindPort: 6443 },
+      nodeRegistration: {
+        name: 'master-1',
+        taints: [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }],
+        kubeletExtraArgs: { 'node-ip': '10.20.0.11' },
+      },
+    });
+    expect(cluster).toMatchObject({
+      apiVersion: 'kubeadm.k8s.io/v1beta3',
+      kind: 'ClusterConfiguration',
+      kubernetesVersion: 'v1.28.15',
+      controlPlaneEndpoint: '10.20.0.10:8443',
+    });
+    expect(cluster.apiServer.certSANs).toEqual(
+      expect.arrayContaining([
+        '10.20.0.10',
+        'master-1',
+        '10.20.0.11',
+        'master-2',
+        '10.20.0.12',
+        'master-3',
+        '10.20.0.13',
+      ]),
+    );
+    for (const [i, m] of ['master-2', 'master-3'].entries()) {
+      const [join] = yamlDocs(`prod/hosts/${m}/kubeadm-join.yaml`);
+      expect(join).toMatchObject({
+        kind: 'JoinConfiguration',
+        discovery: { file: { kubeConfigPath: '/etc/kubernetes/discovery.conf' } },
+        nodeRegistration: {
+          name: m,
+          taints: [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }],
+        },
+        controlPlane: { localAPIEndpoint: { advertiseAddress: `10.20.0.1${i + 2}`, bindPort: 6443 } },
+      });
+    }
+  });
+
+  it('puts no secret in the host files: no password, token or certificate key', () => {
+    for (const [key, text] of tree) {
+      if (!key.includes('/hosts/')) continue;
+      expect(text).not.toMatch(/^\s*auth_pass\s+\S/m);
+      expect(text).not.toMatch(/^\s*(token|certificateKey|tlsBootstrapToken):/m);
+      expect(text).not.toMatch(/[a-z0-9]{6}\.[a-z0-9]{16}/);
+    }
+  });
+
+  it('passes haproxy -c -dW (warnings are errors) for every generated haproxy.cfg', () => {
+    const configs = files(/\/hosts\/[^/]+\/haproxy\.cfg$/);
+    expect(configs.length).toBeGreaterThanOrEqual(6);
+    for (const key of configs) {
+      const result = spawnSync('haproxy', ['-c', '-dW', '-f', project.path('out', key)], {
+        encoding: 'utf8',
+      });
+      expect({ key, status: result.status, output: `${result.stdout}${result.stderr}`.trim() }).toEqual({
+        key,
+        status: 0,
+        output: 'Configuration file is valid',
+      });
+    }
+  });
+
+  itNetns(
+    'passes keepalived -t for every generated keepalived.conf on a host with its interface and check script',
+    () => {
+      const configs = files(/\/hosts\/[^/]+\/keepalived\.conf$/);
+      expect(configs.length).toBeGreaterThanOrEqual(6);
+      configs.forEach((key, i) => {
+        const hostDir = path.dirname(project.path('out', key));
+        const iface = /^\s+interface (\S+)$/m.exec(tree.get(key) as string)?.[1] as string;
+        const result = keepalivedConfigTest(
+          hostDir,
+          iface,
+          'auth_pass s3cr3t!!',
+          `pbkt${process.pid % 10000}-${i}`,
+        );
+        expect({ key, ...result }).toEqual({ key, code: 0, output: '' });
+      });
+    },
+    60000,
+  );
+
+  itNetns(
+    'makes keepalived -t refuse a password of more than 8 characters and a missing password file',
+    () => {
+      const hostDir = project.path('out', 'prod', 'hosts', 'master-2');
+      const tooLong = keepalivedConfigTest(
+        hostDir,
+        'eth0',
+        'auth_pass 123456789',
+        `pbkt${process.pid % 10000}-l`,
+      );
+      expect(tooLong.code).not.toBe(0);
+      expect(tooLong.output).toContain('Truncating auth_pass to 8 characters');
+      const missing = keepalivedConfigTest(hostDir, 'eth0', undefined, `pbkt${process.pid % 10000}-m`);
+      expect(missing.code).not.toBe(0);
+      expect(missing.output).toContain('vrrp-auth.conf');
+    },
+  );
+});
+
+describe('the pre-start check of the host-local VRRP password file', () => {
+  const run = (content: string | undefined, mode = 0o600) => {
+    const dir = fs.mkdtempSync(path.join(project.root, 'vrrp-auth-'));
+    const file = path.join(dir, 'vrrp-auth.conf');
+    if (content !== undefined) fs.writeFileSync(file, content, { mode });
+    if (content !== undefined) fs.chmodSync(file, mode);
+    const script = (tree.get('prod/hosts/master-1/check-vrrp-auth.sh') as string).replace(
+      "file='/etc/keepalived/vrrp-auth.conf'",
+      `file='${file}'`,
+    );
+    const result = spawnSync('sh', ['-c', script], { encoding: 'utf8' });
+    return { code: result.status, stderr: result.stderr.trim() };
+  };
+  const root = process.getuid?.() === 0;
+
+  (root ? it : it.skip)('accepts a root-owned 0600 file with one auth_pass of 1 to 8 characters', () => {
+    expect(run('auth_pass abcd1234\n')).toEqual({ code: 0, stderr: '' });
+    expect(run('# shared by the masters of prod\nauth_pass x\n')).toEqual({ code: 0, stderr: '' });
+  });
+
+  it('refuses a password of 9 characters, naming the limit but not the password', () => {
+    const result = run('auth_pass abcd12345\n');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/9 characters; VRRP allows at most 8/);
+    expect(result.stderr).not.toContain('abcd12345');
+  });
+
+  it('refuses a missing file, a readable-by-others file and a file without auth_pass', () => {
+    expect(run(undefined).stderr).toMatch(/missing; create it \(mode 0600\)/);
+    expect(run('auth_pass abc\n', 0o644).stderr).toMatch(/has mode 644/);
+    expect(run('password abc\n').code).toBe(1);
+    expect(run('auth_pass abc\nauth_pass def\n').stderr).toMatch(/exactly one line/);
+  });
+});
+
+describe('every environment with keepalived', () => {
+  it('writes keepalived and haproxy files for every master and kubeadm files for every master and fixed worker', () => {
+    const envs = new Set([...tree.keys()].map((key) => key.split('/')[0] as string));
+    for (const env of envs) {
+      const hosts = new Set(files(new RegExp(`^${env}/hosts/`)).map((key) => key.split('/')[2]));
+      const kubeadm = files(new RegExp(`^${env}/hosts/[^/]+/kubeadm-(init|join)\\.yaml$`));
+      expect(kubeadm.length).toBe(hosts.size);
+      expect(files(new RegExp(`^${env}/hosts/[^/]+/kubeadm-init\\.yaml$`)).length).toBe(
+        hosts.size > 0 ? 1 : 0,
+      );
+    }
+  });
+});
