@@ -183,6 +183,16 @@ describe('data schema', () => {
     );
   });
 
+  it('lets services name databases and external services in `uses`', () => {
+    const service = (uses: string[]) => ({ name: 'shop', namespace: 'data', image: 'shop:1.0.0', uses });
+    expect(
+      issues({ databases: [db()], externalServices: [ext()], services: [service(['users', 'mysql'])] }),
+    ).toEqual([]);
+    expect(issues({ databases: [db()], services: [service(['users-db'])] })).toEqual([
+      expect.stringMatching(/^services\.0\.uses\.0: is not the name of a service, databases\[\]/),
+    ]);
+  });
+
   it('refuses external addresses outside what a Service may reach', () => {
     const at = (address: string) => issues({ externalServices: [ext({ addresses: [address] })] });
     expect(at('127.0.0.1')[0]).toMatch(/^externalServices\.0\.addresses\.0: is a loopback address/);
