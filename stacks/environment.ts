@@ -1,6 +1,7 @@
 import { App as Cdk8sApp } from 'cdk8s';
 import type { LoadedEnvironment } from '../environments/load';
 import { renderHostFiles } from './hosts';
+import { renderAnsible } from './hosts/ansible';
 import { addCharts, renderCharts } from './kubernetes';
 import type { OutputFile } from './output-file';
 import { checkEnvironmentPolicy, type PolicyReport } from './policy';
@@ -31,10 +32,12 @@ export function synthesizeEnvironment(
   const terraform = renderTerraform(env);
   const app = new Cdk8sApp({ outdir: 'cdk8s.out' });
   const kubernetes = renderCharts(app, addCharts(app, env));
+  const hostFiles = renderHostFiles(env);
   const files = [
     terraform.file,
     ...kubernetes.files,
-    ...renderHostFiles(env),
+    ...hostFiles,
+    ...renderAnsible(env, hostFiles),
     renderTopology(env.name, env.spec),
   ].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const seen = new Set<string>();

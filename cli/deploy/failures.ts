@@ -68,8 +68,15 @@ export function explainFailure(step: Step, result: ExecResult, access: ClusterAc
     if (/Unauthorized|You must be logged in|provide credentials/i.test(result.stderr)) {
       return `the cluster of context ${access.context} refused the credentials (${reason}); renew them in ${access.kubeconfig}`;
     }
+    if (reason === 'EOF' || /Please enter Username/.test(result.stderr)) {
+      return `kubectl asked for a username and password for context ${access.context} (its kubeconfig user has no credentials) or the server closed the connection; give that user a token, client certificate or exec plugin in ${access.kubeconfig}`;
+    }
     if (/forbidden/i.test(result.stderr)) {
       return `${step.title} is not allowed for the user of context ${access.context} (${reason}); deploy needs cluster-admin rights`;
+    }
+    if (/Apply failed with \d+ conflicts?/.test(result.stderr)) {
+      const manager = /conflicts? with "([^"]+)"/.exec(result.stderr)?.[1];
+      return `${step.title} failed: fields are owned by another field manager${manager ? ` (${manager})` : ''}, e.g. CRDs installed by another tool; let one tool own them (remove them from the other tool, or from the output), then run deploy again`;
     }
     if (/context was not found|context .* does not exist/i.test(result.stderr)) {
       return `kubeconfig ${access.kubeconfig} has no context ${access.context}; add it, or fix cluster.kubeconfig.context in ${access.environmentFile}`;

@@ -252,7 +252,9 @@ function kubernetesSteps(target: DeployTarget, options: PlanOptions): Step[] {
       phase: 'kubernetes',
       title: `apply the CRDs (${target.crds.length} used by the output, and the ApplySet parent kind)`,
       kind: 'run',
-      argv: [...kubectl(target), 'apply', ...serverSide, ...crds],
+      // No --force-conflicts here: CRDs another tool installed (a Helm chart, an operator) stay
+      // its own, and the conflict stops the deploy with the name of that field manager.
+      argv: [...kubectl(target), 'apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, ...crds],
       timeoutSeconds: 120,
       changes: true,
     },

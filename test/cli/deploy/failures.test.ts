@@ -84,6 +84,20 @@ describe('explainFailure', () => {
     );
   });
 
+  it('explains the EOF of a kubeconfig user without credentials (kubectl prompts on a closed stdin)', () => {
+    expect(explainFailure(kubectlStep, failed('Please enter Username: error: EOF\n'), access)).toMatch(
+      /^kubectl asked for a username and password for context test-admin@test \(its kubeconfig user has no credentials\)/,
+    );
+  });
+
+  it('names the other field manager of a server-side apply conflict', () => {
+    const stderr =
+      'error: Apply failed with 1 conflict: conflict with "helm" using apiextensions.k8s.io/v1: .spec.versions\nPlease review the fields above--they currently have other managers.';
+    expect(explainFailure({ ...kubectlStep, title: 'apply the CRDs' }, failed(stderr), access)).toMatch(
+      /^apply the CRDs failed: fields are owned by another field manager \(helm\)/,
+    );
+  });
+
   it('explains a provider download failure of terraform init with the fix', () => {
     const line = explainFailure(terraformStep, failed(NO_REGISTRY), access);
     expect(line).toMatch(

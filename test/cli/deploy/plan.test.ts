@@ -39,7 +39,7 @@ describe('planDeploy', () => {
       `terraform-apply: ${TERRAFORM} apply -input=false -no-color tfplan`,
       `kubectl-diff: ${KUBECTL} diff --server-side --field-manager=blueprint --force-conflicts -f .blueprint/prod/kubernetes/manifests/platform.yaml -f .blueprint/prod/kubernetes/manifests/workloads.yaml`,
       'confirm-kubernetes: ? Apply 2 manifest files to prod (context prod-admin@prod), deleting objects that left the output?',
-      `crds-apply: ${KUBECTL} apply --server-side --field-manager=blueprint --force-conflicts -f .blueprint/prod/kubernetes/crds/httproutes.gateway.networking.k8s.io.yaml -f .blueprint/prod/kubernetes/applyset-crd.yaml`,
+      `crds-apply: ${KUBECTL} apply --server-side --field-manager=blueprint -f .blueprint/prod/kubernetes/crds/httproutes.gateway.networking.k8s.io.yaml -f .blueprint/prod/kubernetes/applyset-crd.yaml`,
       `crds-established: ${KUBECTL} wait --for=condition=Established --timeout=60s -f .blueprint/prod/kubernetes/crds/httproutes.gateway.networking.k8s.io.yaml -f .blueprint/prod/kubernetes/applyset-crd.yaml`,
       `applyset-parent: ${KUBECTL} create -f .blueprint/prod/kubernetes/applyset-parent.yaml`,
       `kubectl-apply: KUBECTL_APPLYSET=true ${KUBECTL} apply --server-side --field-manager=blueprint --force-conflicts --applyset=applysets.platform-blueprint.io/prod --prune -f .blueprint/prod/kubernetes/manifests/platform.yaml -f .blueprint/prod/kubernetes/manifests/workloads.yaml`,
