@@ -46,13 +46,21 @@ export interface CephStorageClassProps {
 
 /** A StorageClass as plain data; stacks/terraform/ maps it to `kubernetes_storage_class_v1`. */
 export interface StorageClassData {
+  /** Name of the StorageClass. */
   readonly name: string;
+  /** Annotations (the default-class marker, when it is the default). */
   readonly annotations: Readonly<Record<string, string>>;
+  /** The CSI driver that provisions the volumes. */
   readonly provisioner: string;
+  /** The driver's parameters. */
   readonly parameters: Readonly<Record<string, string>>;
+  /** `Delete` or `Retain`. */
   readonly reclaimPolicy: string;
+  /** `Immediate` or `WaitForFirstConsumer`. */
   readonly volumeBindingMode: string;
+  /** Whether claims may grow. */
   readonly allowVolumeExpansion: boolean;
+  /** Mount options of the volumes. */
   readonly mountOptions: readonly string[];
 }
 
@@ -67,6 +75,7 @@ const PROVISIONERS: Record<CephDriver, string> = {
  * and node staging). Pure; it is the Terraform stack that creates the resource.
  */
 export class CephStorageClass {
+  /** The StorageClass, ready to be mapped to a resource. */
   public readonly data: StorageClassData;
 
   constructor(props: CephStorageClassProps) {

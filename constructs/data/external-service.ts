@@ -4,7 +4,9 @@ import { endpointAddressProblem } from './endpoint-address';
 
 /** The protocol of a port of an {@link ExternalService}. */
 export enum ExternalServiceProtocol {
+  /** TCP. */
   TCP = 'TCP',
+  /** UDP. */
   UDP = 'UDP',
 }
 
@@ -53,7 +55,9 @@ const PORT_NAME = /^[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?$/;
  * addresses that are all able to serve.
  */
 export class ExternalService extends Construct {
+  /** The Service without a selector: clients connect to `<name>.<namespace>.svc`. */
   public readonly service: k8s.KubeService;
+  /** The EndpointSlice that lists the machines' addresses for the Service. */
   public readonly endpointSlice: k8s.KubeEndpointSlice;
   /** DNS name of the Service inside the cluster (without the cluster domain). */
   public readonly host: string;

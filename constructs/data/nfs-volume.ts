@@ -31,7 +31,9 @@ export interface NfsVolumeProps {
  * deletes data) and a PersistentVolumeClaim bound to exactly that volume.
  */
 export class NfsVolume extends Construct {
+  /** The cluster-scoped volume, `<namespace>-<name>`, pointing at the export. */
   public readonly persistentVolume: k8s.KubePersistentVolume;
+  /** The claim pods mount, bound to exactly that volume. */
   public readonly claim: k8s.KubePersistentVolumeClaim;
 
   constructor(scope: Construct, id: string, props: NfsVolumeProps) {

@@ -112,11 +112,13 @@ export interface Shard {
   readonly name: string;
   /** DNS name of the client Service, which reaches the shard's primary. */
   readonly host: string;
+  /** The shard's pods: ordinal 0 is the primary, the others read-only replicas. */
   readonly statefulSet: k8s.KubeStatefulSet;
   /** Headless Service that gives every pod a stable DNS name (the StatefulSet's serviceName). */
   readonly headlessService: k8s.KubeService;
   /** Service clients connect to: the shard's primary (ordinal 0). */
   readonly clientService: k8s.KubeService;
+  /** Lets at most one of the shard's pods be evicted at a time. */
   readonly podDisruptionBudget: k8s.KubePodDisruptionBudget;
 }
 
@@ -155,10 +157,15 @@ export class ShardedDatabase extends Construct {
   /** Name of the shard-map ConfigMap's data key. */
   public static readonly SHARD_MAP_KEY = 'shards.json';
 
+  /** The database (keyspace) name. */
   public readonly name: string;
+  /** Namespace of every object. */
   public readonly namespace: string;
+  /** The database engine. */
   public readonly engine: DatabaseEngine;
+  /** Pods per shard. */
   public readonly replicasPerShard: number;
+  /** Port the database listens on. */
   public readonly port: number;
   /** The shards, in key-range order. */
   public readonly shards: readonly Shard[];
@@ -235,7 +242,10 @@ export class ShardedDatabase extends Construct {
         publishNotReadyAddresses: true,
         selector,
         // Every pod's exporter too, so that a ServiceMonitor can select the port by name.
-        ports: [...ports, { name: 'metrics', port: EXPORTER_PORT, targetPort: k8s.IntOrString.fromString('metrics') }],
+        ports: [
+          ...ports,
+          { name: 'metrics', port: EXPORTER_PORT, targetPort: k8s.IntOrString.fromString('metrics') },
+        ],
       },
     });
     const clientService = new k8s.KubeService(scope, 'client', {
