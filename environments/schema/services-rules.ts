@@ -2,25 +2,13 @@ import { RESERVED_ENV } from '../../constructs/workloads/microservice';
 import type { EnvironmentSpec } from './index';
 import { type Rule, report, reportDuplicates } from './rules';
 
-/**
- * Lists of other areas whose entries a service may name in `uses` (databases, data
- * services and external services are defined by other parts of the schema).
- */
-const USABLE_LISTS = ['databases', 'dataServices', 'externalServices'] as const;
-
-/** Names a service may call: other services, and the entries of the usable lists present in the spec. */
-function usableNames(spec: EnvironmentSpec): Set<string> {
-  const names = new Set(spec.services.map((service) => service.name));
-  const loose = spec as unknown as Record<string, unknown>;
-  for (const key of USABLE_LISTS) {
-    const list = loose[key];
-    if (!Array.isArray(list)) continue;
-    for (const item of list) {
-      const name = (item as { name?: unknown } | null)?.name;
-      if (typeof name === 'string') names.add(name);
-    }
-  }
-  return names;
+/** Names a service may call: services, databases and external services of the environment. */
+function usableNames(spec: EnvironmentSpec): string[] {
+  return [
+    ...spec.services.map((service) => service.name),
+    ...spec.databases.map((database) => database.name),
+    ...spec.externalServices.map((external) => external.name),
+  ];
 }
 
 /** Service names are unique in the environment: they name Deployments, Services and routes. */
@@ -153,12 +141,12 @@ export const usesKnownTargets: Rule = (spec, ctx) => {
     service.uses.forEach((target, useIndex) => {
       const path = ['services', index, 'uses', useIndex];
       if (target === service.name) report(ctx, path, target, 'names the service itself');
-      else if (!known.has(target)) {
+      else if (!known.includes(target)) {
         report(
           ctx,
           path,
           target,
-          `is not the name of a service${USABLE_LISTS.map((key) => `, ${key}[]`).join('')} entry in this environment`,
+          `is not a service, database or external service of this environment (known: ${known.join(', ')})`,
         );
       }
     });

@@ -153,7 +153,7 @@ describe('services schema', () => {
     const other = { ...api, name: 'cart' };
     expect(issues([{ ...api, uses: ['cart', 'api', 'ghost', 'cart'] }, other])).toEqual([
       'services.0.uses.1: names the service itself',
-      'services.0.uses.2: is not the name of a service, databases[], dataServices[], externalServices[] entry in this environment',
+      'services.0.uses.2: is not a service, database or external service of this environment (known: api, cart)',
       'services.0.uses.3: repeats the name of item 0; the names must be unique',
     ]);
   });
