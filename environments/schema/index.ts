@@ -13,6 +13,7 @@ import { namespaces } from './namespaces';
 import { nodePool } from './node-pools';
 import { nodePoolRules } from './node-pool-rules';
 import { observability } from './observability';
+import { observabilityRules } from './observability-rules';
 import { policy } from './policy';
 import { policyRules } from './policy-rules';
 import type { Rule } from './rules';
@@ -70,6 +71,7 @@ const rules: Rule[] = [
   ...controlPlaneRules,
   ...tenancyRules,
   ...policyRules,
+  ...observabilityRules,
   ...serviceRules,
   ...gatewayRules,
   ...dataRules,

@@ -41,9 +41,38 @@ export const policyWaiver = z.strictObject({
 });
 export type PolicyWaiverSpec = z.infer<typeof policyWaiver>;
 
+/** Network isolation: default deny plus the allow rules derived from the model. */
+export const networkIsolation = z
+  .strictObject({
+    enabled: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Default-deny NetworkPolicies in every team namespace, plus the allow rules derived from services, uses, databases, the gateway and monitoring. @default true',
+      ),
+    gatewayProxyNamespace: dnsLabel
+      .optional()
+      .describe(
+        "Namespace the gateway implementation runs its proxies in (Envoy Gateway's default: envoy-gateway-system); routed services admit traffic from it. @default - the Gateway's namespace",
+      ),
+    gatewayControllerNamespace: dnsLabel
+      .default('envoy-gateway-system')
+      .describe(
+        "Namespace of the gateway implementation's controller, which proxies running in a team namespace fetch their configuration from. @default envoy-gateway-system",
+      ),
+    dnsNamespace: dnsLabel
+      .default('kube-system')
+      .describe('Namespace of the cluster DNS. @default kube-system'),
+  })
+  .describe('Network isolation of the team namespaces.');
+export type NetworkIsolationSpec = z.infer<typeof networkIsolation>;
+
 /** Guardrails checked at synth. */
 export const policy = z
   .strictObject({
+    network: networkIsolation
+      .prefault({})
+      .describe('Network isolation of the team namespaces. @default default deny with derived allow rules'),
     waivers: z
       .array(policyWaiver)
       .default([])

@@ -4,6 +4,8 @@ import type { OutputFile } from '../output-file';
 import { AutoscalingChart, hasAutoscaledPools } from './autoscaling-chart';
 import { DataChart, needsDataChart } from './data-chart';
 import { GatewayChart, needsGatewayChart } from './gateway-chart';
+import { MonitoringChart } from './monitoring-chart';
+import { needsPoliciesChart, PoliciesChart } from './policies-chart';
 import { PlatformChart } from './platform-chart';
 import { WorkloadsChart } from './workloads-chart';
 
@@ -13,10 +15,13 @@ import { WorkloadsChart } from './workloads-chart';
  */
 export function addCharts(app: App, env: LoadedEnvironment): Chart[] {
   const charts: Chart[] = [new PlatformChart(app, 'platform', env)];
+  // Isolation first, so that no workload ever runs unguarded.
+  if (needsPoliciesChart(env)) charts.push(new PoliciesChart(app, 'policies', env));
   if (hasAutoscaledPools(env.spec)) charts.push(new AutoscalingChart(app, 'autoscaling', env));
   if (needsDataChart(env)) charts.push(new DataChart(app, 'data', env));
   if (env.spec.services.length > 0) charts.push(new WorkloadsChart(app, 'workloads', env));
   if (needsGatewayChart(env)) charts.push(new GatewayChart(app, 'gateway', env));
+  charts.push(new MonitoringChart(app, 'monitoring', env));
   return charts;
 }
 

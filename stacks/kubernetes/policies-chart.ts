@@ -1,0 +1,163 @@
+import { Chart } from 'cdk8s';
+import type { Construct } from 'constructs';
+import { DATABASE_LABEL } from '../../constructs/data/sharded-database';
+import { AllowNetworkPolicy, type NetworkRule } from '../../constructs/guardrails/allow-network-policy';
+import { DefaultDenyNetworkPolicy } from '../../constructs/guardrails/default-deny-network-policy';
+import { DnsEgressNetworkPolicy } from '../../constructs/guardrails/dns-egress-network-policy';
+import { addressBlock, type NetworkPeer, podsIn, tcpPorts } from '../../constructs/guardrails/network-peer';
+import type { LoadedEnvironment } from '../../environments/load';
+import type { EnvironmentSpec } from '../../environments/schema';
+import { externalServicePorts } from '../../environments/schema/data-rules';
+import type { ServiceSpec } from '../../environments/schema/services';
+import { MANAGED_BY_LABELS } from '../labels';
+import { DATABASE_EXPORTER_PORT, metricsPortOf, otlpTarget, SERVICE_NAME_LABEL } from './monitoring-chart';
+
+/** Whether the environment gets NetworkPolicies: isolation on and at least one team namespace. */
+export function needsPoliciesChart(env: LoadedEnvironment): boolean {
+  return env.spec.policy.network.enabled && env.spec.namespaces.length > 0;
+}
+
+/** The container port a Service port sends to. */
+function containerPort(port: { port: number; targetPort?: number }): number {
+  return port.targetPort ?? port.port;
+}
+
+/** The container port the gateway's route sends to: `route.port` by name, else the first port. */
+function routedContainerPort(service: ServiceSpec): number | undefined {
+  const wanted = service.route?.port;
+  const port = wanted ? service.ports.find((candidate) => candidate.name === wanted) : service.ports[0];
+  return port ? containerPort(port) : undefined;
+}
+
+/** The namespace the gateway's proxies run in, when there is a gateway. */
+export function gatewayProxyNamespace(spec: EnvironmentSpec): string | undefined {
+  if (!spec.gateway) return undefined;
+  return spec.policy.network.gatewayProxyNamespace ?? spec.gateway.namespace;
+}
+
+/**
+ * Network isolation, derived from the model: in every team namespace a default-deny policy
+ * and DNS egress; then one allow policy per service, database and gateway proxy set:
+ *
+ * - gateway → the routed port of every routed service;
+ * - service → the services, databases and external services it `uses`, on their ports
+ *   (and the reverse ingress on the target), plus its OTLP collector;
+ * - database shards → each other (replication), on the MySQL port;
+ * - monitoring → every service's metrics port and every database exporter.
+ */
+export class PoliciesChart extends Chart {
+  private readonly policies = new Map<string, AllowNetworkPolicy>();
+
+  constructor(scope: Construct, id: string, env: LoadedEnvironment) {
+    super(scope, id, { disableResourceNameHashes: true, labels: { ...MANAGED_BY_LABELS } });
+    const { spec } = env;
+    const managed = new Set(spec.namespaces.map((ns) => ns.name));
+    for (const ns of spec.namespaces) {
+      new DefaultDenyNetworkPolicy(this, `${ns.name}-default-deny`, { namespace: ns.name });
+      new DnsEgressNetworkPolicy(this, `${ns.name}-dns`, {
+        namespace: ns.name,
+        dnsNamespace: spec.policy.network.dnsNamespace,
+      });
+    }
+    const monitoring = podsIn(spec.observability.namespace);
+    const proxies = gatewayProxyNamespace(spec);
+    const otlp = otlpTarget(spec.observability.otlpEndpoint);
+
+    for (const service of spec.services) {
+      if (!managed.has(service.namespace)) continue;
+      const policy = this.policyFor(service.namespace, service.name, { [SERVICE_NAME_LABEL]: service.name });
+      const metrics = metricsPortOf(service);
+      if (metrics) policy.allowIngress({ peers: [monitoring], ports: tcpPorts(metrics.containerPort) });
+      const routed = routedContainerPort(service);
+      if (service.route && proxies && routed !== undefined)
+        policy.allowIngress({ peers: [podsIn(proxies)], ports: tcpPorts(routed) });
+      if (otlp) policy.allowEgress({ peers: [otlp.peer], ports: tcpPorts(otlp.port) });
+      for (const used of service.uses) this.connect(spec, service, used, managed);
+    }
+
+    for (const db of spec.databases) {
+      if (!managed.has(db.namespace)) continue;
+      const shards = podsIn(db.namespace, { [DATABASE_LABEL]: db.name });
+      const policy = this.policyFor(db.namespace, db.name, { [DATABASE_LABEL]: db.name });
+      policy.allowIngress({ peers: [monitoring], ports: tcpPorts(DATABASE_EXPORTER_PORT) });
+      // Replicas replicate from their shard's primary.
+      policy.allowIngress({ peers: [shards], ports: tcpPorts(db.port) });
+      policy.allowEgress({ peers: [shards], ports: tcpPorts(db.port) });
+    }
+
+    if (proxies && managed.has(proxies)) {
+      // The edge: proxies accept traffic from anywhere and reach the routed services and their controller.
+      const policy = this.policyFor(proxies, 'gateway-proxies', {});
+      policy.allowIngress({ peers: [] });
+      policy.allowEgress({ peers: [podsIn(spec.policy.network.gatewayControllerNamespace)] });
+      for (const service of spec.services) {
+        const routed = routedContainerPort(service);
+        if (service.route && routed !== undefined)
+          policy.allowEgress({
+            peers: [podsIn(service.namespace, { [SERVICE_NAME_LABEL]: service.name })],
+            ports: tcpPorts(routed),
+          });
+      }
+    }
+  }
+
+  /** `allow-<name>` in `namespace`, created on first use. */
+  private policyFor(namespace: string, name: string, podLabels: Record<string, string>): AllowNetworkPolicy {
+    const key = `${namespace}/${name}`;
+    let policy = this.policies.get(key);
+    if (!policy) {
+      policy = new AllowNetworkPolicy(this, `${namespace}-allow-${name}`, {
+        namespace,
+        name: `allow-${name}`,
+        podLabels,
+      });
+      this.policies.set(key, policy);
+    }
+    return policy;
+  }
+
+  /** `service` → `used`: egress on the caller, ingress on the callee when the blueprint runs it. */
+  private connect(
+    spec: EnvironmentSpec,
+    service: ServiceSpec,
+    used: string,
+    managed: ReadonlySet<string>,
+  ): void {
+    const caller = this.policyFor(service.namespace, service.name, { [SERVICE_NAME_LABEL]: service.name });
+    const callerPeer: NetworkPeer = podsIn(service.namespace, { [SERVICE_NAME_LABEL]: service.name });
+    const target = spec.services.find((candidate) => candidate.name === used);
+    if (target) {
+      const ports = tcpPorts(...target.ports.map(containerPort));
+      caller.allowEgress({ peers: [podsIn(target.namespace, { [SERVICE_NAME_LABEL]: target.name })], ports });
+      if (managed.has(target.namespace))
+        this.policyFor(target.namespace, target.name, { [SERVICE_NAME_LABEL]: target.name }).allowIngress({
+          peers: [callerPeer],
+          ports,
+        });
+      return;
+    }
+    const db = spec.databases.find((candidate) => candidate.name === used);
+    if (db) {
+      const rule: NetworkRule = {
+        peers: [podsIn(db.namespace, { [DATABASE_LABEL]: db.name })],
+        ports: tcpPorts(db.port),
+      };
+      caller.allowEgress(rule);
+      if (managed.has(db.namespace))
+        this.policyFor(db.namespace, db.name, { [DATABASE_LABEL]: db.name }).allowIngress({
+          peers: [callerPeer],
+          ports: tcpPorts(db.port),
+        });
+      return;
+    }
+    const external = spec.externalServices.find((candidate) => candidate.name === used);
+    if (external) {
+      const ports = externalServicePorts(external).map((port) => ({
+        port: port.targetPort ?? port.port,
+        protocol: port.protocol,
+      }));
+      caller.allowEgress({ peers: external.addresses.map(addressBlock), ports });
+    }
+    // Names that match nothing are refused by the services' schema rules.
+  }
+}

@@ -1,0 +1,101 @@
+import Ajv, { type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import { parseAllDocuments } from 'yaml';
+
+interface CrdVersion {
+  readonly name: string;
+  readonly served?: boolean;
+  readonly schema?: { readonly openAPIV3Schema?: Record<string, unknown> };
+}
+
+interface Crd {
+  readonly kind?: string;
+  readonly spec?: {
+    readonly group: string;
+    readonly names: { readonly kind: string };
+    readonly versions: CrdVersion[];
+  };
+}
+
+/** Kubernetes' structural-schema extensions that ajv does not know; accepted and ignored. */
+const KUBERNETES_KEYWORDS = [
+  'x-kubernetes-preserve-unknown-fields',
+  'x-kubernetes-int-or-string',
+  'x-kubernetes-list-type',
+  'x-kubernetes-list-map-keys',
+  'x-kubernetes-map-type',
+  'x-kubernetes-validations',
+  'x-kubernetes-embedded-resource',
+];
+
+/**
+ * CRD patterns are Go (RE2) regular expressions; some use inline flags such as `^(?i)(abort|warn)?$`,
+ * which JavaScript does not know. Inline flag groups are lifted into the RegExp's flags (they
+ * apply to the whole pattern in every CRD we ship).
+ */
+function goRegExp(pattern: string, flags: string): RegExp {
+  let extra = '';
+  const cleaned = pattern.replace(/\(\?([imsU]+)\)/g, (_match, inline: string) => {
+    for (const flag of inline)
+      if ((flag === 'i' || flag === 'm' || flag === 's') && !extra.includes(flag)) extra += flag;
+    return '';
+  });
+  return new RegExp(cleaned, flags + extra);
+}
+goRegExp.code = 'new RegExp';
+
+/**
+ * Validators of custom resources, compiled from CustomResourceDefinitions' `openAPIV3Schema`
+ * (one per served version). Pure: the caller reads the CRD files.
+ */
+export class CrdSchemas {
+  /** Compiles every CRD in the given YAML texts (multi-document allowed; other kinds are skipped). */
+  static fromYaml(texts: readonly string[]): CrdSchemas {
+    const ajv = new Ajv({ strict: false, allErrors: true, code: { regExp: goRegExp } });
+    addFormats(ajv);
+    for (const keyword of KUBERNETES_KEYWORDS) ajv.addKeyword(keyword);
+    const validators = new Map<string, ValidateFunction>();
+    for (const text of texts) {
+      for (const doc of parseAllDocuments(text)) {
+        if ('errors' in doc && doc.errors.length > 0) continue;
+        const crd = doc.toJS() as Crd | null;
+        if (!crd?.spec?.versions || crd.kind !== 'CustomResourceDefinition') continue;
+        for (const version of crd.spec.versions) {
+          const schema = version.schema?.openAPIV3Schema;
+          if (schema && version.served !== false)
+            validators.set(`${crd.spec.group}/${version.name}/${crd.spec.names.kind}`, ajv.compile(schema));
+        }
+      }
+    }
+    return new CrdSchemas(validators);
+  }
+
+  private constructor(private readonly validators: ReadonlyMap<string, ValidateFunction>) {}
+
+  /** Whether a CRD covers this apiVersion (`group/version`) and kind. */
+  has(apiVersion: string, kind: string): boolean {
+    return this.validators.has(`${apiVersion}/${kind}`);
+  }
+
+  /** The `group/version/Kind` keys covered, sorted. */
+  kinds(): string[] {
+    return [...this.validators.keys()].sort();
+  }
+
+  /**
+   * Validates a custom resource against its CRD's schema. Returns the problems as
+   * `/json/pointer message` strings; empty when valid. Throws when no CRD covers it.
+   */
+  validate(object: { readonly apiVersion: string; readonly kind: string }): string[] {
+    const validate = this.validators.get(`${object.apiVersion}/${object.kind}`);
+    if (!validate) throw new Error(`no CRD schema for ${object.apiVersion} ${object.kind}`);
+    if (validate(object)) return [];
+    return (validate.errors ?? []).map((error) =>
+      `${error.instancePath || '/'} ${error.message ?? ''}${
+        error.keyword === 'enum'
+          ? ` (${JSON.stringify((error.params as { allowedValues?: unknown }).allowedValues)})`
+          : ''
+      }`.trim(),
+    );
+  }
+}
