@@ -1,4 +1,5 @@
 import { Chart, Testing } from 'cdk8s';
+import fc from 'fast-check';
 import { endpointAddressProblem, ipv4InCidr } from '../../../constructs/data/endpoint-address';
 import {
   ENDPOINT_SLICE_MANAGER,
@@ -105,6 +106,18 @@ describe('ExternalService', () => {
       }),
     ).toThrow('port name "a" is used twice');
     expect(() => synth({ ports: [{ name: 'a', port: 70000 }] })).toThrow("'port' (70000)");
+  });
+
+  it('refuses exactly the loopback, link-local, 0/8, multicast and reserved addresses (property)', () => {
+    fc.assert(
+      fc.property(fc.ipV4(), (address) => {
+        const first = Number(address.split('.')[0]);
+        const second = Number(address.split('.')[1]);
+        const forbidden = first === 0 || first === 127 || first >= 224 || (first === 169 && second === 254);
+        expect(endpointAddressProblem(address) !== undefined).toBe(forbidden);
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('tests CIDR membership at the prefix boundary', () => {
