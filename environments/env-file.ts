@@ -63,7 +63,14 @@ export function editEnvironmentFile(
     while (depth < edit.path.length - 1 && isCollectionNode(doc.getIn(edit.path.slice(0, depth + 1), true)))
       depth++;
     const target = edit.path.slice(0, depth + 1);
-    const node = doc.createNode(orderBySchema(valueAt(values, target), target));
+    const finalValue = valueAt(values, target);
+    const existing = doc.getIn(target, true);
+    if (isScalar(existing) && (finalValue === null || typeof finalValue !== 'object')) {
+      // In place, so that a comment on the line stays.
+      existing.value = finalValue;
+      continue;
+    }
+    const node = doc.createNode(orderBySchema(finalValue, target));
     styleNode(node as Node, target);
     const added = !doc.hasIn(target);
     doc.setIn(target, node);
@@ -152,7 +159,8 @@ function placeNewKey(doc: Document, path: readonly PathSegment[]): void {
   if (!isMap(parent) || !order) return;
   const added = parent.items.pop();
   if (!added) return;
-  const keyOf = (item: unknown) => (isPair(item) && isScalar(item.key) ? String(item.key.value) : '');
+  const keyOf = (item: unknown) =>
+    isPair(item) ? String(isScalar(item.key) ? item.key.value : (item.key as unknown)) : '';
   const rankOfAdded = rank(order, keyOf(added));
   const before = parent.items.findIndex((item) => rank(order, keyOf(item)) > rankOfAdded);
   parent.items.splice(before === -1 ? parent.items.length : before, 0, added);

@@ -1,0 +1,58 @@
+import { mapAddresses, parseAddressMapping } from '../../environments/address-map';
+import { InputError } from '../../environments/input-error';
+
+describe('--map-addresses', () => {
+  const values = {
+    controlPlane: { subnet: '10.20.0.0/24', vip: '10.20.0.10', masters: [{ address: '10.20.0.11' }] },
+    nodePools: [{ nodes: [{ address: '10.20.1.11' }, { address: '192.168.1.5' }] }],
+    externalServices: [{ addresses: ['10.20.3.10'] }],
+    cluster: { podSubnet: '10.0.0.0/8', kubeconfig: { context: '10.20.0.10' } },
+  };
+
+  it('moves every address and network inside FROM to the same place in TO', () => {
+    const moved = mapAddresses(values, [parseAddressMapping('10.20.0.0/16=10.21.0.0/16')], 'prod.yaml');
+    expect(moved.map((m) => [m.path.join('.'), m.before, m.after])).toEqual([
+      ['controlPlane.subnet', '10.20.0.0/24', '10.21.0.0/24'],
+      ['controlPlane.vip', '10.20.0.10', '10.21.0.10'],
+      ['controlPlane.masters.0.address', '10.20.0.11', '10.21.0.11'],
+      ['nodePools.0.nodes.0.address', '10.20.1.11', '10.21.1.11'],
+      ['externalServices.0.addresses.0', '10.20.3.10', '10.21.3.10'],
+      // Any string that is an address in FROM moves, wherever it is.
+      ['cluster.kubeconfig.context', '10.20.0.10', '10.21.0.10'],
+    ]);
+  });
+
+  it('leaves networks larger than FROM alone, and applies the first mapping that holds an address', () => {
+    const moved = mapAddresses(
+      values,
+      [
+        parseAddressMapping('10.20.1.0/24=172.16.1.0/24'),
+        parseAddressMapping('10.20.0.0/16=10.21.0.0/16'),
+        parseAddressMapping('192.168.1.0/24=192.168.2.0/24'),
+      ],
+      'prod.yaml',
+    );
+    const after = Object.fromEntries(moved.map((m) => [m.path.join('.'), m.after]));
+    expect(after['nodePools.0.nodes.0.address']).toBe('172.16.1.11');
+    expect(after['nodePools.0.nodes.1.address']).toBe('192.168.2.5');
+    expect(after['controlPlane.vip']).toBe('10.21.0.10');
+    expect(after['cluster.podSubnet']).toBeUndefined();
+  });
+
+  it('works across octets for prefixes that are not multiples of 8', () => {
+    const moved = mapAddresses({ a: '10.0.1.255' }, [parseAddressMapping('10.0.0.0/23=10.0.4.0/23')], 'x');
+    expect(moved[0]?.after).toBe('10.0.5.255');
+  });
+
+  it('refuses a mapping that matches nothing', () => {
+    expect(() =>
+      mapAddresses(values, [parseAddressMapping('10.99.0.0/16=10.98.0.0/16')], 'environments/prod.yaml'),
+    ).toThrow(
+      new InputError({
+        path: '--map-addresses',
+        value: '10.99.0.0/16=10.98.0.0/16',
+        message: 'matches no address of environments/prod.yaml',
+      }),
+    );
+  });
+});
