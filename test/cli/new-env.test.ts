@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { TempProject } from '../support/cli';
+import { hasCrdSchema, validateAgainstCrd } from '../support/crd-schema';
 
 const MODELINE = '# yaml-language-server: $schema=./schema.json';
 
@@ -78,10 +79,25 @@ describe('blueprint new-env', () => {
     expect(synth.stderr).toBe('');
     expect(synth.code).toBe(0);
     expect(project.read(`out/${name}/kubernetes/platform.yaml`)).toContain(`environment: ${name}`);
+    // Custom resources match their upstream CRDs.
+    let customResources = 0;
+    for (const file of fs.readdirSync(project.path('out', name, 'kubernetes'))) {
+      for (const doc of parseAllDocuments(project.read(`out/${name}/kubernetes/${file}`))) {
+        const object = doc.toJS() as { apiVersion: string; kind: string } | null;
+        if (!object || !hasCrdSchema(object.apiVersion, object.kind)) continue;
+        customResources++;
+        expect({ file, kind: object.kind, problems: validateAgainstCrd(object) }).toEqual({
+          file,
+          kind: object.kind,
+          problems: [],
+        });
+      }
+    }
     // A second synthesis finds the output current (the new environment is deterministic).
     const check = await project.run(['synth', '--env', name, '--out', 'out', '--check']);
     expect(check.stdout).toMatch(/is up to date/);
     expect(check.code).toBe(0);
+    return { customResources };
   }
 
   describe('from the cloud template', () => {
@@ -208,7 +224,7 @@ describe('blueprint new-env', () => {
       expect(parse(project.read('environments/prod-c.yaml')).services).toEqual(
         parse(project.read('environments/prod.yaml')).services,
       );
-      await expectSynthesizes('prod-c');
+      expect((await expectSynthesizes('prod-c')).customResources).toBeGreaterThan(0);
     });
 
     it('--map-addresses moves a whole addressing plan; --set still wins for one path', async () => {
