@@ -369,6 +369,25 @@ describe('blueprint new-env', () => {
       expect(snapshot()).toEqual(before);
     });
 
+    it('a source that is both a template and an environment', async () => {
+      project.write('environments/cloud.yaml', project.read('environments/test.yaml'));
+      const result = await project.run(['new-env', 'staging', '--from', 'cloud']);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toBe(
+        'error: --from: "cloud" is both a template (environments/templates/cloud.yaml) and an environment (environments/cloud.yaml); rename one of them',
+      );
+    });
+
+    it('a source environment that is itself invalid', async () => {
+      project.edit('environments/test.yaml', 'vip: 10.30.0.10', 'vip: 10.30.0.300');
+      const result = await project.run(['new-env', 'test2', '--from', 'test', ...testCopySets()]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(
+        /^error: environments\/test\.yaml: controlPlane\.vip: "10\.30\.0\.300" is not an IPv4 address/,
+      );
+      expect(exists('environments/test2.yaml')).toBe(false);
+    });
+
     it('an invalid --set value: every bad --set is reported, nothing is written', async () => {
       const before = snapshot();
       const result = await project.run([

@@ -29,6 +29,15 @@ describe('generated schema files', () => {
     },
   );
 
+  it('are valid JSON Schema (draft 7, what the YAML language server reads)', () => {
+    const ajv = new Ajv({ strict: false });
+    for (const text of [environmentJsonSchema(), templateJsonSchema()]) {
+      const schema = JSON.parse(text);
+      expect(schema.$schema).toBe('http://json-schema.org/draft-07/schema#');
+      expect(ajv.validateSchema(schema)).toBe(true);
+    }
+  });
+
   it('carries the descriptions and defaults of the zod schema', () => {
     const schema = JSON.parse(environmentJsonSchema());
     const kubeconfig = schema.properties.cluster.properties.kubeconfig;
