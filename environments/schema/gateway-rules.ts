@@ -9,6 +9,15 @@ export function hostnameAccepted(listener: string, route: string): boolean {
   return false;
 }
 
+/** Milliseconds of a Gateway API duration such as `1m30s` or `500ms`. */
+export function durationMillis(duration: string): number {
+  const unit: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
+  let total = 0;
+  for (const match of duration.matchAll(/([0-9]+)(ms|h|m|s)/g))
+    total += Number(match[1]) * (unit[match[2] as string] ?? 0);
+  return total;
+}
+
 /** The gateway lives in a namespace the platform creates, on two distinct ports, with distinct certificates. */
 export const gatewayConsistent: Rule = (spec, ctx) => {
   const gateway = spec.gateway;
@@ -68,6 +77,17 @@ export const routesAttach: Rule = (spec, ctx) => {
           );
         }
       });
+    }
+    if (
+      route.backendTimeout !== undefined &&
+      durationMillis(route.backendTimeout) > durationMillis(route.timeout)
+    ) {
+      report(
+        ctx,
+        ['services', index, 'route', 'backendTimeout'],
+        route.backendTimeout,
+        `must not exceed route.timeout (${route.timeout}), which covers every attempt of the request`,
+      );
     }
     const hosts = route.hostnames.length > 0 ? route.hostnames : ['*'];
     const paths = service.protocol === 'grpc' ? [`grpc:${service.name}`] : route.pathPrefixes;

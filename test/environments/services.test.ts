@@ -206,6 +206,16 @@ describe('gateway schema', () => {
     ]);
   });
 
+  it('refuses a backend timeout longer than the request timeout', () => {
+    const route = { timeout: '5s', backendTimeout: '1m' };
+    expect(issues([{ ...api, route }], { gateway })).toEqual([
+      'services.0.route.backendTimeout: must not exceed route.timeout (5s), which covers every attempt of the request',
+    ]);
+    expect(issues([{ ...api, route: { timeout: '1m', backendTimeout: '59s500ms' } }], { gateway })).toEqual(
+      [],
+    );
+  });
+
   it('requires a certificate for the HTTPS listener', () => {
     expect(issues([], { gateway: { className: 'eg', certificateRefs: [] } })).toEqual([
       'gateway.certificateRefs: must list at least one certificate Secret for the HTTPS listener',
