@@ -8,10 +8,15 @@ import { environmentShape } from './schema/index';
  * test fails when a committed copy is stale.
  */
 
-/** Repository-relative path → generated text, for every generated file. */
-export function schemaArtifacts(): Map<string, string> {
+/**
+ * Repository-relative path → generated text, for every generated file.
+ *
+ * @param templates the names of environments/templates/*.yaml: editors offer them for
+ *   `template:` (adding a template means running `npm run schema`)
+ */
+export function schemaArtifacts(templates: readonly string[]): Map<string, string> {
   return new Map([
-    ['environments/schema.json', environmentJsonSchema()],
+    ['environments/schema.json', environmentJsonSchema(templates)],
     ['environments/templates/schema.json', templateJsonSchema()],
     ['docs/environment-reference.md', environmentReference()],
   ]);
@@ -47,8 +52,10 @@ function baseSchema(): JsonSchema {
 }
 
 /** `environments/schema.json`: the schema of an environment file (after merging its template). */
-export function environmentJsonSchema(): string {
+export function environmentJsonSchema(templates: readonly string[] = []): string {
   const schema = baseSchema();
+  const template = schema.properties?.template;
+  if (template && templates.length > 0) template.enum = [...templates];
   return json({
     $schema: schema.$schema,
     title: 'Platform Blueprint environment',

@@ -12,7 +12,12 @@ function main(argv: readonly string[]): number {
   const root = path.resolve(__dirname, '..');
   const check = argv.includes('--check');
   const stale: string[] = [];
-  for (const [relative, text] of schemaArtifacts()) {
+  const templates = fs
+    .readdirSync(path.join(root, 'environments', 'templates'))
+    .filter((name) => name.endsWith('.yaml'))
+    .map((name) => name.slice(0, -'.yaml'.length))
+    .sort();
+  for (const [relative, text] of schemaArtifacts(templates)) {
     const full = path.join(root, relative);
     const current = fs.existsSync(full) ? fs.readFileSync(full, 'utf8') : undefined;
     if (current === text) continue;

@@ -18,10 +18,14 @@ const yamlFiles = (dir: string) =>
     .map((name) => `${dir}/${name}`);
 
 describe('generated schema files', () => {
-  it.each([...schemaArtifacts().keys()])(
+  const templates = yamlFiles('environments/templates')
+    .map((file) => path.basename(file, '.yaml'))
+    .sort();
+
+  it.each([...schemaArtifacts(templates).keys()])(
     '%s is current (run `npm run schema` when this fails)',
     (relative) => {
-      const generated = schemaArtifacts().get(relative);
+      const generated = schemaArtifacts(templates).get(relative);
       expect(fs.existsSync(path.join(REPO_ROOT, relative))).toBe(true);
       // Not toEqual on the whole text: a short message says what to do.
       if (read(relative) !== generated)
@@ -36,6 +40,13 @@ describe('generated schema files', () => {
       expect(schema.$schema).toBe('http://json-schema.org/draft-07/schema#');
       expect(ajv.validateSchema(schema)).toBe(true);
     }
+  });
+
+  it('offers the templates for `template:`', () => {
+    expect(JSON.parse(environmentJsonSchema(['cloud', 'idc-ha'])).properties.template.enum).toEqual([
+      'cloud',
+      'idc-ha',
+    ]);
   });
 
   it('carries the descriptions and defaults of the zod schema', () => {
@@ -65,7 +76,7 @@ describe('generated schema files', () => {
 
   describe('agrees with the loader on the shipped files', () => {
     const ajv = new Ajv({ strict: false, allErrors: true });
-    const validateEnvironment = ajv.compile(JSON.parse(environmentJsonSchema()));
+    const validateEnvironment = ajv.compile(JSON.parse(environmentJsonSchema(['cloud', 'idc-ha'])));
     const validateTemplate = ajv.compile(JSON.parse(templateJsonSchema()));
 
     it.each(yamlFiles('environments'))('%s (merged with its template) matches schema.json', (file) => {
