@@ -30,6 +30,9 @@ export function describeSteps(steps: readonly Step[]): string[] {
   return lines;
 }
 
+/** Stale files listed one by one; the rest are counted. */
+const MAX_LISTED = 10;
+
 /**
  * Whether the committed output matches the fresh synthesis, in the words of
  * `synth --check`: one line per differing file, then the verdict.
@@ -50,8 +53,13 @@ export function describeOutput(
       `warning: ${where} holds no committed output; deploy applies a fresh synthesis of ${environmentFile}. Run \`blueprint synth\` and commit the result so that what is reviewed is what is deployed`,
     ];
   }
+  const shown = differences.slice(0, MAX_LISTED);
+  const more = differences.length - shown.length;
   return [
-    ...differences.map((difference) => `${difference.kind.padEnd(7)} ${shownOut}/${difference.path}`),
+    ...shown.map((difference) => `${difference.kind.padEnd(7)} ${shownOut}/${difference.path}`),
+    ...(more > 0
+      ? [`... and ${more} more (\`blueprint synth --check --out ${shownOut}\` lists them all)`]
+      : []),
     `warning: ${where} is stale: ${plural(differences.length, 'file')} differ from a fresh synthesis of ${environmentFile}; deploy applies the fresh synthesis. Run \`blueprint synth\` and commit the result so that what is reviewed is what is deployed`,
   ];
 }
