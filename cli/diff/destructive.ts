@@ -144,18 +144,29 @@ function covers(entry: string, path: string): boolean {
   return path === entry || path.startsWith(`${entry}.`);
 }
 
-/** Why changing `path` of a Terraform resource of `type` replaces something, as a sentence; or undefined. */
-export function terraformReplacement(type: string, path: string): string | undefined {
+/** Whether `path`, or with `block` the whole block at `path`, falls under `entry`. */
+function affects(entry: string, path: string, block: boolean): boolean {
+  return covers(entry, path) || (block && entry.startsWith(`${path}.`));
+}
+
+/**
+ * Why changing `path` of a Terraform resource of `type` replaces something, as a sentence; or
+ * undefined. With `block`, `path` is a whole block added or removed (a taint), which counts
+ * when a field inside it would.
+ */
+export function terraformReplacement(type: string, path: string, block = false): string | undefined {
   const common = type.startsWith('kubernetes_') ? TERRAFORM_COMMON_FORCE_NEW : [];
-  const forceNew = [...(TERRAFORM_FORCE_NEW[type] ?? []), ...common].find((entry) => covers(entry, path));
+  const forceNew = [...(TERRAFORM_FORCE_NEW[type] ?? []), ...common].find((entry) =>
+    affects(entry, path, block),
+  );
   if (forceNew)
     return `${forceNew} forces replacement (ForceNew): terraform destroys the resource and creates it again`;
-  const refused = TERRAFORM_UPDATE_REFUSED[type]?.find((entry) => covers(entry, path));
+  const refused = TERRAFORM_UPDATE_REFUSED[type]?.find((entry) => affects(entry, path, block));
   if (refused)
     return `${refused} is immutable in Kubernetes: the in-place update fails; replace the resource (terraform apply -replace)`;
-  const taint = TERRAFORM_TAINT_REPLACED[type]?.find((entry) => covers(entry, path));
+  const taint = TERRAFORM_TAINT_REPLACED[type]?.find((entry) => affects(entry, path, block));
   if (taint)
-    return `${taint} replaces the taint on the node: pods that tolerate only the old taint lose the node (NoExecute evicts them)`;
+    return `${block && taint !== path ? path : taint} replaces the taint on the node: pods that tolerate only the old taint lose the node (NoExecute evicts them)`;
   return undefined;
 }
 
@@ -168,10 +179,11 @@ export function kubernetesReplacement(
   groupKind: string,
   path: string,
   immutableFlag: boolean,
+  block = false,
 ): string | undefined {
   const rule = KUBERNETES_IMMUTABLE[groupKind];
   if (!rule || (rule.whenImmutableFlag && !immutableFlag)) return undefined;
-  const field = rule.fields?.find((candidate) => covers(candidate, path));
+  const field = rule.fields?.find((candidate) => affects(candidate, path, block));
   if (field)
     return `${field} is immutable${rule.whenImmutableFlag ? ' (immutable: true)' : ''}: delete and create the object again`;
   const under = rule.under;

@@ -15,7 +15,7 @@ import type {
 } from './model';
 import { ignoreKubernetes, ignoreTerraform, type ParsedResource, parseEnvironment } from './parse';
 import { canHoldSecret, isKubernetesSecretPath, isTerraformSensitivePath, maskLine } from './secrets';
-import { diffJson, formatPath, leafCount, normalizedPath, type RawChange } from './structural';
+import { diffJson, formatPath, leafCount, normalizedPath, pruneIgnored, type RawChange } from './structural';
 
 /** A removed and an added resource are one renamed resource when at most this share of their leaves differs. */
 const RENAME_MAX_DIFFERENCE = 0.5;
@@ -187,13 +187,13 @@ function isSensitive(resource: ParsedResource, change: RawChange, path: string):
 }
 
 /** Why changing a field replaces the resource, for a changed (not added or removed) resource. */
-function replacement(old: ParsedResource, path: string): string | undefined {
+function replacement(old: ParsedResource, path: string, block = false): string | undefined {
   if (old.source === 'terraform' && old.block === 'resource' && old.tfType)
-    return terraformReplacement(old.tfType, path);
+    return terraformReplacement(old.tfType, path, block);
   if (old.source === 'kubernetes' && old.groupKind) {
     const body = old.body;
     const flag = body !== null && typeof body === 'object' && !Array.isArray(body) && body.immutable === true;
-    return kubernetesReplacement(old.groupKind, path, flag);
+    return kubernetesReplacement(old.groupKind, path, flag, block);
   }
   return undefined;
 }
@@ -225,6 +225,42 @@ function fieldChange(
       out.hunks = textHunks(String(change.before), String(change.after), options.context);
   }
   if (replaces) out.replaces = replaces;
+  return out;
+}
+
+/**
+ * In a changed resource, an added or removed block (a new port, a removed container) reads
+ * best as one entry with its whole value; its leaves stay separate when one is masked.
+ */
+function collapse(
+  raws: readonly RawChange[],
+  fields: readonly FieldChange[],
+  resource: ParsedResource,
+  old: ParsedResource | undefined,
+): FieldChange[] {
+  const out: FieldChange[] = [];
+  const ignore = resource.source === 'terraform' ? ignoreTerraform : ignoreKubernetes;
+  for (let i = 0; i < raws.length; ) {
+    const subtree = raws[i]?.subtree;
+    let end = i + 1;
+    if (subtree) while (end < raws.length && raws[end]?.subtree === subtree) end++;
+    const group = fields.slice(i, end);
+    if (!subtree || group.length < 2 || group.some((field) => field.masked)) out.push(...group);
+    else {
+      const action = group[0]?.action as FieldChange['action'];
+      const value = pruneIgnored(subtree.value, subtree.segments, ignore);
+      const replaces =
+        (old && replacement(old, normalizedPath(subtree.segments), true)) ??
+        group.find((field) => field.replaces)?.replaces;
+      out.push({
+        path: formatPath(subtree.segments),
+        action,
+        ...(action === 'added' ? { after: value } : { before: value }),
+        ...(replaces ? { replaces } : {}),
+      });
+    }
+    i = end;
+  }
   return out;
 }
 
@@ -264,8 +300,11 @@ function compare(
         after: octal(current.mode),
       });
   } else {
-    for (const change of structuredChanges(old, current))
-      changes.push(fieldChange(change, resource, old, action, options));
+    const raws = structuredChanges(old, current);
+    const fields = raws.map((change) => fieldChange(change, resource, old, action, options));
+    changes.push(
+      ...(action === 'changed' || action === 'renamed' ? collapse(raws, fields, resource, old) : fields),
+    );
   }
   if (action === 'changed' && changes.length === 0 && hunks.length === 0 && old?.id === current?.id)
     return undefined;

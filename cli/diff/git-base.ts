@@ -41,7 +41,11 @@ function git(args: readonly string[], cwd: string): Promise<Run> {
 /** The first line worth showing of a failed command's output. */
 function firstLine(result: Run): string {
   const lines = `${result.stderr}\n${result.stdout}`.split('\n').map((line) => line.trim());
-  const line = lines.find((l) => l.startsWith('error:')) ?? lines.find((l) => l !== '') ?? 'no output';
+  const line =
+    lines.find((l) => l.startsWith('error:')) ??
+    lines.find((l) => /^[A-Za-z]*Error\b/.test(l)) ??
+    lines.find((l) => l !== '') ??
+    'no output';
   return line.replace(/^error:\s*/, '');
 }
 

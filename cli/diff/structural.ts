@@ -10,6 +10,8 @@ export interface RawChange {
   readonly action: FieldAction;
   readonly before?: Json;
   readonly after?: Json;
+  /** The one-sided value this leaf belongs to (an added list item, a removed block). @default - none */
+  readonly subtree?: Subtree;
 }
 
 /** Leaves out bookkeeping paths (cdktf `//` blocks, cdk8s address labels). */
@@ -52,7 +54,7 @@ export function diffJson(
   ignore?: IgnorePath,
 ): RawChange[] {
   const out: RawChange[] = [];
-  walk(before, after, [], out, ignore ?? (() => false));
+  walk(before, after, [], { out, ignore: ignore ?? (() => false) });
   return out;
 }
 
@@ -61,40 +63,55 @@ function lastKey(segments: readonly Segment[]): string | undefined {
   return last && 'key' in last ? last.key : undefined;
 }
 
+/** Where a one-sided value (an added list item, a removed block) starts, and the whole value. */
+export interface Subtree {
+  readonly segments: readonly Segment[];
+  readonly value: Json;
+}
+
+interface Walk {
+  readonly out: RawChange[];
+  readonly ignore: IgnorePath;
+}
+
 function walk(
   before: Json | undefined,
   after: Json | undefined,
   segments: Segment[],
-  out: RawChange[],
-  ignore: IgnorePath,
+  ctx: Walk,
+  subtree?: Subtree,
 ): void {
-  if (segments.length > 0 && ignore(segments)) return;
+  if (segments.length > 0 && ctx.ignore(segments)) return;
   if (before === undefined && after === undefined) return;
   if (before === undefined || after === undefined) {
     const value = (before ?? after) as Json;
     const action: FieldAction = before === undefined ? 'added' : 'removed';
+    // The outermost one-sided container below the resource's root, so a renderer can show it whole.
+    const root = subtree ?? (segments.length > 0 && isContainer(value) ? { segments, value } : undefined);
     if (isObject(value) && Object.keys(value).length > 0) {
       for (const key of Object.keys(value).sort()) {
         walk(
           action === 'removed' ? value[key] : undefined,
           action === 'added' ? value[key] : undefined,
           [...segments, { key }],
-          out,
-          ignore,
+          ctx,
+          root,
         );
       }
       return;
     }
     if (Array.isArray(value) && value.some(isContainer)) {
-      walkList(action === 'removed' ? value : [], action === 'added' ? value : [], segments, out, ignore);
+      walkList(action === 'removed' ? value : [], action === 'added' ? value : [], segments, ctx, root);
       return;
     }
-    out.push(action === 'added' ? { segments, action, after: value } : { segments, action, before: value });
+    const change =
+      action === 'added' ? { segments, action, after: value } : { segments, action, before: value };
+    ctx.out.push(root ? { ...change, subtree: root } : change);
     return;
   }
   if (isObject(before) && isObject(after)) {
     const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
-    for (const key of [...keys].sort()) walk(before[key], after[key], [...segments, { key }], out, ignore);
+    for (const key of [...keys].sort()) walk(before[key], after[key], [...segments, { key }], ctx);
     return;
   }
   if (
@@ -102,18 +119,18 @@ function walk(
     Array.isArray(after) &&
     (before.some(isContainer) || after.some(isContainer))
   ) {
-    walkList(before, after, segments, out, ignore);
+    walkList(before, after, segments, ctx);
     return;
   }
-  if (!jsonEqual(before, after)) out.push({ segments, action: 'changed', before, after });
+  if (!jsonEqual(before, after)) ctx.out.push({ segments, action: 'changed', before, after });
 }
 
 function walkList(
   before: readonly Json[],
   after: readonly Json[],
   segments: Segment[],
-  out: RawChange[],
-  ignore: IgnorePath,
+  ctx: Walk,
+  subtree?: Subtree,
 ): void {
   const labels = keyedLabels(lastKey(segments), before, after);
   if (labels) {
@@ -125,16 +142,16 @@ function walkList(
     const seen = new Set<string>();
     labels.after.forEach((label, i) => {
       seen.add(label);
-      walk(base.get(label), after[i], [...segments, { item: label }], out, ignore);
+      walk(base.get(label), after[i], [...segments, { item: label }], ctx, subtree);
     });
     labels.before.forEach((label, i) => {
-      if (!seen.has(label)) walk(before[i], undefined, [...segments, { item: label }], out, ignore);
+      if (!seen.has(label)) walk(before[i], undefined, [...segments, { item: label }], ctx, subtree);
     });
     return;
   }
   const length = Math.max(before.length, after.length);
   for (let i = 0; i < length; i++) {
-    walk(before[i], after[i], [...segments, { item: indexLabel(i, after[i] ?? before[i]) }], out, ignore);
+    walk(before[i], after[i], [...segments, { item: indexLabel(i, after[i] ?? before[i]) }], ctx, subtree);
   }
 }
 
@@ -169,4 +186,19 @@ export function leafCount(value: Json | undefined): number {
   if (Array.isArray(value) && value.some(isContainer))
     return value.reduce<number>((s, v) => s + leafCount(v), 0);
   return 1;
+}
+
+/** A value without the parts `ignore` leaves out (bookkeeping inside an added block). */
+export function pruneIgnored(value: Json, segments: readonly Segment[], ignore: IgnorePath): Json {
+  if (isObject(value)) {
+    const out: { [key: string]: Json } = {};
+    for (const key of Object.keys(value).sort()) {
+      const path = [...segments, { key }];
+      if (!ignore(path)) out[key] = pruneIgnored(value[key] as Json, path, ignore);
+    }
+    return out;
+  }
+  if (Array.isArray(value))
+    return value.map((item, i) => pruneIgnored(item, [...segments, { item: String(i) }], ignore));
+  return value;
 }

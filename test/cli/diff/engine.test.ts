@@ -343,11 +343,14 @@ describe('diff engine: Terraform', () => {
     const key = diffFiles({ [TF]: taint('dedicated', 'NoSchedule') }, { [TF]: taint('role', 'NoSchedule') });
     const keyChange = resource(key, 'kubernetes_node_taint.node-10_taint');
     expect(keyChange.destructive).toBe(true);
-    expect(keyChange.reasons).toContain(
-      'taint.key replaces the taint on the node: pods that tolerate only the old taint lose the node (NoExecute evicts them)',
-    );
-    expect(keyChange.changes.map(changeSummary)).toContain('taint[key=dedicated].key: - dedicated');
-    expect(keyChange.changes.map(changeSummary)).toContain('taint[key=role].key: + role');
+    expect(keyChange.reasons).toEqual([
+      'taint replaces the taint on the node: pods that tolerate only the old taint lose the node (NoExecute evicts them)',
+    ]);
+    // A whole added or removed block is one entry.
+    expect(keyChange.changes.map(changeSummary)).toEqual([
+      'taint[key=role]: + {"effect":"NoSchedule","key":"role","value":"database"}',
+      'taint[key=dedicated]: - {"effect":"NoSchedule","key":"dedicated","value":"database"}',
+    ]);
   });
 
   it('does not flag in-place updates, and ignores cdktf bookkeeping', () => {
@@ -525,5 +528,43 @@ describe('diff engine: updates Kubernetes refuses', () => {
         'ConfigMap a/c',
       ).reasons,
     ).toEqual(['data is immutable (immutable: true): delete and create the object again']);
+  });
+});
+
+describe('diff engine: added and removed blocks', () => {
+  it('shows a block added to or removed from a changed resource as one entry with its value', () => {
+    const svc = (ports: unknown[]) => ({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: {
+        name: 'db-headless',
+        namespace: 'data',
+        labels: { 'cdk8s.io/metadata.addr': 'x-c8aaaaaa' },
+      },
+      spec: { clusterIP: 'None', ports },
+    });
+    const diff = diffFiles(
+      { [K]: manifests(svc([{ name: 'mysql', port: 3306 }])) },
+      {
+        [K]: manifests(
+          svc([
+            { name: 'mysql', port: 3306 },
+            { name: 'metrics', port: 9104, targetPort: 'metrics' },
+          ]),
+        ),
+      },
+    );
+    expect(resource(diff, 'Service data/db-headless').changes.map(changeSummary)).toEqual([
+      'spec.ports[port=9104]: + {"name":"metrics","port":9104,"targetPort":"metrics"}',
+    ]);
+    const first = { ...deployment() };
+    const spec = first.spec as { template: { spec: { containers: unknown[] } } };
+    const removed = diffFiles(
+      { [K]: manifests(deployment()) },
+      { [K]: manifests(deployment({ containers: spec.template.spec.containers.slice(0, 1) })) },
+    );
+    expect(resource(removed, 'Deployment vehicle/api').changes.map(changeSummary)).toEqual([
+      'spec.template.spec.containers[name=sidecar]: - {"image":"proxy:1.0","name":"sidecar"}',
+    ]);
   });
 });
