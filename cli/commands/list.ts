@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
+import { crossCheckEnvironments } from '../../environments/cross-checks';
 import { InputError, type InputProblem } from '../../environments/input-error';
-import type { LoadedEnvironment } from '../../environments/load';
+import { type LoadedEnvironment, loadEnvironment } from '../../environments/load';
 import { ExitCode } from '../errors';
 import type { Io } from '../io';
 import { Project } from '../project';
@@ -11,17 +12,27 @@ export const LIST_USAGE = 'blueprint list';
 /**
  * `blueprint list`: each environment with its template, site, masters, pools (with their
  * sizes) and number of services; then the templates with their descriptions. An invalid
- * environment is listed as such, its problems go to stderr, and the exit code is 2.
+ * environment is listed as such; its problems, and conflicts between environments (the
+ * cross-environment checks of synth), go to stderr, and the exit code is 2.
  */
 export async function listCommand(argv: string[], io: Io): Promise<number> {
   usage(LIST_USAGE, () => parseArgs({ args: argv, options: {}, strict: true, allowPositionals: false }));
   const project = Project.find(io.cwd);
   const names = project.environmentNames();
+  const templates = project.templateNames();
+  const readTemplate = (template: string) =>
+    templates.includes(template) ? project.readSource(project.templateFile(template)) : undefined;
   const problems: InputProblem[] = [];
+  const loaded: LoadedEnvironment[] = [];
   const rows: string[][] = [['ENVIRONMENT', 'TEMPLATE', 'SITE', 'MASTERS', 'POOLS', 'SERVICES', 'CONTEXT']];
+  // Each file on its own, so that one broken file does not hide the others.
   for (const name of names) {
+    const file = project.environmentFile(name);
     try {
-      const [env] = project.loadEnvironments([name]) as [LoadedEnvironment];
+      const source = project.readSource(file);
+      if (!source) throw new InputError({ file, message: 'does not exist' });
+      const env = loadEnvironment(name, source, readTemplate, templates);
+      loaded.push(env);
       rows.push(environmentRow(env));
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
@@ -30,17 +41,16 @@ export async function listCommand(argv: string[], io: Io): Promise<number> {
       rows.push([name, '-', '-', '-', `invalid: ${count} problem${count === 1 ? '' : 's'}`, '-', '-']);
     }
   }
+  problems.push(...crossCheckEnvironments(loaded));
   if (names.length === 0)
     io.out('no environments yet: create one with `blueprint new-env NAME --from TEMPLATE`');
   else for (const line of table(rows)) io.out(line);
   io.out('');
-  const templates = project
-    .templateNames()
-    .map((name) => [
-      name,
-      templateDescription(project.readSource(project.templateFile(name))?.text ?? '', name),
-    ]);
-  for (const line of table([['TEMPLATE', 'DESCRIPTION'], ...templates])) io.out(line);
+  const described = templates.map((name) => [
+    name,
+    templateDescription(project.readSource(project.templateFile(name))?.text ?? '', name),
+  ]);
+  for (const line of table([['TEMPLATE', 'DESCRIPTION'], ...described])) io.out(line);
   if (problems.length === 0) return ExitCode.OK;
   throw new InputError(problems);
 }

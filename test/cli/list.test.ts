@@ -52,6 +52,16 @@ describe('blueprint list', () => {
     );
   });
 
+  it('reports conflicts between environments, still listing them', async () => {
+    project.edit('environments/test.yaml', 'context: test-admin@test', 'context: prod-admin@prod');
+    const result = await project.run(['list']);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toMatch(/^test +idc-ha +dc1 /m);
+    expect(result.stderr).toBe(
+      'error: environments/test.yaml: cluster.kubeconfig.context: "prod-admin@prod" is also the context of environments/prod.yaml (cluster.kubeconfig.context); every environment needs its own kubeconfig context, or a deploy could reach the wrong cluster',
+    );
+  });
+
   it("a template's description is the first sentence of its header comment", () => {
     expect(
       templateDescription(
