@@ -4,6 +4,7 @@ import { DIFF_USAGE, diffCommand } from './commands/diff';
 import { listCommand } from './commands/list';
 import { NEW_ENV_USAGE, newEnvCommand } from './commands/new-env';
 import { SYNTH_USAGE, synthCommand } from './commands/synth';
+import { VALIDATE_USAGE, validateCommand } from './commands/validate';
 import { ExitCode, ToolError } from './errors';
 import { type Io, processIo } from './io';
 
@@ -21,6 +22,11 @@ const COMMANDS: Record<string, { run: Command; synopsis: string; summary: string
     run: newEnvCommand,
     synopsis: NEW_ENV_USAGE,
     summary: 'write environments/NAME.yaml from a template or a copy of an environment',
+  },
+  validate: {
+    run: validateCommand,
+    synopsis: VALIDATE_USAGE,
+    summary: 'check manifests against the Kubernetes 1.28 schemas and the CRDs, alert PromQL, and the policy rules',
   },
   deploy: {
     run: (argv, io) => deployCommand(argv, io),

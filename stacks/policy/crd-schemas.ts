@@ -51,10 +51,7 @@ goRegExp.code = 'new RegExp';
 export class CrdSchemas {
   /** Compiles every CRD in the given YAML texts (multi-document allowed; other kinds are skipped). */
   static fromYaml(texts: readonly string[]): CrdSchemas {
-    const ajv = new Ajv({ strict: false, allErrors: true, code: { regExp: goRegExp } });
-    addFormats(ajv);
-    for (const keyword of KUBERNETES_KEYWORDS) ajv.addKeyword(keyword);
-    const validators = new Map<string, ValidateFunction>();
+    const schemas = new Map<string, Record<string, unknown>>();
     for (const text of texts) {
       for (const doc of parseAllDocuments(text)) {
         if ('errors' in doc && doc.errors.length > 0) continue;
@@ -63,23 +60,41 @@ export class CrdSchemas {
         for (const version of crd.spec.versions) {
           const schema = version.schema?.openAPIV3Schema;
           if (schema && version.served !== false)
-            validators.set(`${crd.spec.group}/${version.name}/${crd.spec.names.kind}`, ajv.compile(schema));
+            schemas.set(`${crd.spec.group}/${version.name}/${crd.spec.names.kind}`, schema);
         }
       }
     }
-    return new CrdSchemas(validators);
+    return new CrdSchemas(schemas);
   }
 
-  private constructor(private readonly validators: ReadonlyMap<string, ValidateFunction>) {}
+  private readonly ajv: Ajv;
+  /** Compiled on first use: compiling every version of every CRD costs seconds, most are never needed. */
+  private readonly validators = new Map<string, ValidateFunction>();
+
+  private constructor(private readonly schemas: ReadonlyMap<string, Record<string, unknown>>) {
+    this.ajv = new Ajv({ strict: false, allErrors: true, code: { regExp: goRegExp } });
+    addFormats(this.ajv);
+    for (const keyword of KUBERNETES_KEYWORDS) this.ajv.addKeyword(keyword);
+  }
+
+  private validator(key: string): ValidateFunction | undefined {
+    let validate = this.validators.get(key);
+    const schema = this.schemas.get(key);
+    if (!validate && schema) {
+      validate = this.ajv.compile(schema);
+      this.validators.set(key, validate);
+    }
+    return validate;
+  }
 
   /** Whether a CRD covers this apiVersion (`group/version`) and kind. */
   has(apiVersion: string, kind: string): boolean {
-    return this.validators.has(`${apiVersion}/${kind}`);
+    return this.schemas.has(`${apiVersion}/${kind}`);
   }
 
   /** The `group/version/Kind` keys covered, sorted. */
   kinds(): string[] {
-    return [...this.validators.keys()].sort();
+    return [...this.schemas.keys()].sort();
   }
 
   /**
@@ -87,7 +102,7 @@ export class CrdSchemas {
    * `/json/pointer message` strings; empty when valid. Throws when no CRD covers it.
    */
   validate(object: { readonly apiVersion: string; readonly kind: string }): string[] {
-    const validate = this.validators.get(`${object.apiVersion}/${object.kind}`);
+    const validate = this.validator(`${object.apiVersion}/${object.kind}`);
     if (!validate) throw new Error(`no CRD schema for ${object.apiVersion} ${object.kind}`);
     if (validate(object)) return [];
     return (validate.errors ?? []).map((error) =>

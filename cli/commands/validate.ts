@@ -1,0 +1,195 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { LoadedEnvironment } from '../../environments/load';
+import { synthesizeEnvironment } from '../../stacks/environment';
+import { describeObject, type PolicyReport } from '../../stacks/policy';
+import { CrdSchemas } from '../../stacks/policy/crd-schemas';
+import { isKubernetes128Kind } from '../../stacks/policy/kubernetes-api';
+import { collectObjects, type FoundObject, objectRef } from '../../stacks/policy/manifests';
+import { promqlProblems } from '../../stacks/policy/promql';
+import { ExitCode } from '../errors';
+import type { Io } from '../io';
+import { Project } from '../project';
+import { usage } from './usage';
+import { validateKubernetesSchemas } from './validate-kubernetes';
+
+export const VALIDATE_USAGE = 'blueprint validate [--env NAME]...';
+
+/** The CRDs shipped with the blueprint (beside cli/), compiled once per process. */
+let crdSchemas: CrdSchemas | undefined;
+function crds(): CrdSchemas {
+  if (!crdSchemas) {
+    const root = path.join(__dirname, '..', '..', 'crds');
+    const texts: string[] = [];
+    for (const dir of fs
+      .readdirSync(root, { withFileTypes: true })
+      .sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      if (!dir.isDirectory()) continue;
+      for (const file of fs.readdirSync(path.join(root, dir.name)).sort())
+        if (file.endsWith('.yaml')) texts.push(fs.readFileSync(path.join(root, dir.name, file), 'utf8'));
+    }
+    crdSchemas = CrdSchemas.fromYaml(texts);
+  }
+  return crdSchemas;
+}
+
+/** One finding: which check, where, and what. */
+interface Finding {
+  readonly env: string;
+  readonly check: 'schema' | 'crd' | 'api' | 'promql' | 'policy' | 'waiver';
+  readonly where: string;
+  readonly message: string;
+}
+
+/** What `validate` checked in one environment, for the summary line. */
+interface Counts {
+  objects: number;
+  kubernetes: number;
+  custom: number;
+  alerts: number;
+  waived: number;
+}
+
+function where(object: FoundObject): string {
+  return `${object.file}: ${objectRef(object.manifest)}`;
+}
+
+/** Objects the schema checks cover: the manifests, and the static pods among the host files. */
+function schemaSubjects(objects: readonly FoundObject[]): FoundObject[] {
+  return objects.filter(
+    (object) =>
+      object.origin === 'kubernetes' || (object.origin === 'hosts' && object.manifest.kind === 'Pod'),
+  );
+}
+
+function policyFindings(env: LoadedEnvironment, report: PolicyReport): Finding[] {
+  const findings: Finding[] = report.violations.map((finding) => ({
+    env: env.name,
+    check: 'policy',
+    where: describeObject(finding.object),
+    message: `breaks "${finding.rule}": ${finding.message}`,
+  }));
+  for (const { index, waiver } of report.unusedWaivers) {
+    findings.push({
+      env: env.name,
+      check: 'waiver',
+      where: `${env.file}: policy.waivers[${index}]`,
+      message: `waives "${waiver.rule}" for ${waiver.kind} ${waiver.namespace ? `${waiver.namespace}/` : ''}${waiver.name}, which breaks no such rule (the object is gone or complies); remove the waiver`,
+    });
+  }
+  return findings;
+}
+
+/**
+ * `blueprint validate`: synthesizes the environments in memory and checks every manifest
+ * against the Kubernetes 1.28 API and schemas, every custom resource against its CRD, every
+ * alert's PromQL, and the policy rules (reporting waived findings and stale waivers). Prints
+ * one line per finding; exit 1 with findings, 0 without; bad input is exit 2 as everywhere.
+ */
+export async function validateCommand(argv: string[], io: Io): Promise<number> {
+  const { values } = usage(VALIDATE_USAGE, () =>
+    parseArgs({
+      args: argv,
+      options: { env: { type: 'string', multiple: true, default: [] } },
+      strict: true,
+      allowPositionals: false,
+    }),
+  );
+  const project = Project.find(io.cwd);
+  const envs = project.loadEnvironments(project.selectEnvironments(values.env ?? []));
+  const findings: Finding[] = [];
+  const counts = new Map<string, Counts>();
+  const pending: { env: string; object: FoundObject }[] = [];
+
+  for (const env of envs) {
+    const output = synthesizeEnvironment(env, { enforcePolicy: false });
+    const objects = collectObjects(output.files);
+    const count: Counts = {
+      objects: 0,
+      kubernetes: 0,
+      custom: 0,
+      alerts: 0,
+      waived: output.policy?.waived.length ?? 0,
+    };
+    counts.set(env.name, count);
+    for (const object of schemaSubjects(objects)) {
+      count.objects++;
+      const { apiVersion, kind } = object.manifest;
+      if (crds().has(apiVersion, kind)) {
+        count.custom++;
+        for (const problem of crds().validate(object.manifest))
+          findings.push({ env: env.name, check: 'crd', where: where(object), message: problem });
+      } else if (isKubernetes128Kind(apiVersion, kind)) {
+        count.kubernetes++;
+        pending.push({ env: env.name, object });
+      } else {
+        findings.push({
+          env: env.name,
+          check: 'api',
+          where: where(object),
+          message: `${apiVersion} ${kind} is neither served by Kubernetes 1.28 nor defined by a CRD under crds/`,
+        });
+      }
+      if (kind === 'PrometheusRule') {
+        const groups = (
+          object.manifest.spec as {
+            groups?: { rules?: { alert?: string; record?: string; expr?: unknown }[] }[];
+          }
+        )?.groups;
+        for (const rule of (groups ?? []).flatMap((group) => group.rules ?? [])) {
+          count.alerts++;
+          for (const problem of promqlProblems(String(rule.expr ?? '')))
+            findings.push({
+              env: env.name,
+              check: 'promql',
+              where: `${where(object)}: ${rule.alert ?? rule.record}`,
+              message: problem,
+            });
+        }
+      }
+    }
+    if (output.policy) {
+      findings.push(...policyFindings(env, output.policy));
+      for (const { finding, reason } of output.policy.waived)
+        io.out(`${env.name}: waived "${finding.rule}" for ${describeObject(finding.object)}: ${reason}`);
+    }
+  }
+
+  const results = validateKubernetesSchemas(pending.map((entry) => entry.object.manifest));
+  results.forEach((result, index) => {
+    const entry = pending[index];
+    if (!entry) return;
+    if (!result.known) {
+      findings.push({
+        env: entry.env,
+        check: 'api',
+        where: where(entry.object),
+        message: `no Kubernetes schema for ${entry.object.manifest.apiVersion} ${entry.object.manifest.kind}`,
+      });
+      return;
+    }
+    for (const problem of result.problems)
+      findings.push({ env: entry.env, check: 'schema', where: where(entry.object), message: problem });
+  });
+
+  for (const env of envs) {
+    for (const finding of findings.filter((candidate) => candidate.env === env.name))
+      io.out(`${finding.env}: ${finding.where}: [${finding.check}] ${finding.message}`);
+    const count = counts.get(env.name);
+    if (count) {
+      const found = findings.filter((candidate) => candidate.env === env.name).length;
+      io.out(
+        `${env.name}: ${found} findings; ${count.objects} objects checked (${count.kubernetes} against Kubernetes 1.28 schemas, ${count.custom} against CRDs), ${count.alerts} alert expressions parsed, policy checked with ${count.waived} waived`,
+      );
+    }
+  }
+  if (findings.length > 0) {
+    io.out(
+      `validate: ${findings.length} findings in ${new Set(findings.map((f) => f.env)).size} of ${envs.length} environments`,
+    );
+    return ExitCode.FINDINGS;
+  }
+  io.out(`validate: ${envs.length} environments valid`);
+  return ExitCode.OK;
+}

@@ -1,0 +1,74 @@
+import { validateKubernetesSchemas } from '../../cli/commands/validate-kubernetes';
+import { isKubernetes128Kind } from '../../stacks/policy/kubernetes-api';
+import { validateAgainstCrd } from '../support/crd-schema';
+
+describe('the checks behind blueprint validate', () => {
+  it('validates core objects against the Kubernetes schemas (kubernetes-models, in a child process)', () => {
+    const [good, bad, unknown] = validateKubernetesSchemas([
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'a', namespace: 'b' },
+        data: { key: 'value' },
+      },
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'web' },
+        spec: {
+          selector: { matchLabels: { app: 'web' } },
+          template: {
+            spec: {
+              containers: [
+                { name: 'app', image: 'web:1', ports: [{ containerPort: 'http' }] },
+                { image: 'x:1' },
+              ],
+            },
+          },
+        },
+      },
+      { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } },
+    ]);
+    expect(good).toEqual({ known: true, problems: [] });
+    expect(bad).toEqual({
+      known: true,
+      problems: [
+        '/spec/template/spec/containers/0/ports/0/containerPort must be integer',
+        '/spec/template/spec/containers/1 must have required property name',
+      ],
+    });
+    expect(unknown).toEqual({ known: false });
+  });
+
+  it('knows which APIs Kubernetes 1.28 serves', () => {
+    expect(isKubernetes128Kind('apps/v1', 'Deployment')).toBe(true);
+    expect(isKubernetes128Kind('networking.k8s.io/v1', 'NetworkPolicy')).toBe(true);
+    expect(isKubernetes128Kind('discovery.k8s.io/v1', 'EndpointSlice')).toBe(true);
+    // Removed in 1.25 and 1.26, and added after 1.28.
+    expect(isKubernetes128Kind('policy/v1beta1', 'PodSecurityPolicy')).toBe(false);
+    expect(isKubernetes128Kind('autoscaling/v2beta2', 'HorizontalPodAutoscaler')).toBe(false);
+    expect(isKubernetes128Kind('flowcontrol.apiserver.k8s.io/v1', 'FlowSchema')).toBe(false);
+  });
+
+  it('validates custom resources against their CRD, including Go-style inline regex flags', () => {
+    const rule = {
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'PrometheusRule',
+      metadata: { name: 'r' },
+      spec: { groups: [{ name: 'g', rules: [{ alert: 'A', expr: 'up == 0', for: 'five minutes' }] }] },
+    };
+    expect(validateAgainstCrd(rule)).toEqual([
+      expect.stringContaining('/spec/groups/0/rules/0/for must match pattern'),
+    ]);
+    const monitor = {
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'ServiceMonitor',
+      metadata: { name: 'm' },
+      spec: {},
+    };
+    expect(validateAgainstCrd(monitor)).toEqual([
+      "/spec must have required property 'endpoints'",
+      "/spec must have required property 'selector'",
+    ]);
+  });
+});
