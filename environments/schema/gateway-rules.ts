@@ -108,5 +108,42 @@ export const routesAttach: Rule = (spec, ctx) => {
   });
 };
 
+/** Whether two host names (each possibly `*` or `*.suffix`) can match the same request. */
+function hostsOverlap(a: string, b: string): boolean {
+  return a === '*' || b === '*' || hostnameAccepted(a, b) || hostnameAccepted(b, a);
+}
+
+/**
+ * An HTTPRoute and a GRPCRoute must not share a host name on the gateway: the Gateway API has
+ * implementations reject one of them (gRPC is HTTP/2 and both would match its requests).
+ */
+export const grpcHostsSeparate: Rule = (spec, ctx) => {
+  const gateway = spec.gateway;
+  if (!gateway) return;
+  const effectiveHosts = (hostnames: readonly string[]) =>
+    hostnames.length > 0 ? hostnames : gateway.hostnames.length > 0 ? gateway.hostnames : ['*'];
+  const http = spec.services
+    .map((service, index) => ({ service, index }))
+    .filter(({ service }) => service.route && service.protocol === 'http');
+  spec.services.forEach((service, index) => {
+    if (!service.route || service.protocol !== 'grpc') return;
+    const own = service.route.hostnames;
+    effectiveHosts(own).forEach((host, i) => {
+      const clash = http.find(({ service: other }) =>
+        effectiveHosts(other.route?.hostnames ?? []).some((otherHost) => hostsOverlap(host, otherHost)),
+      );
+      if (!clash) return;
+      report(
+        ctx,
+        own.length > 0
+          ? ['services', index, 'route', 'hostnames', i]
+          : ['services', index, 'route', 'hostnames'],
+        own.length > 0 ? host : own,
+        `shares host ${host} with the HTTP route of services[${clash.index}] (${clash.service.name}); give gRPC services their own host name`,
+      );
+    });
+  });
+};
+
 /** The rules of the gateway area, in the order they run. */
-export const gatewayRules: readonly Rule[] = [gatewayConsistent, routesAttach];
+export const gatewayRules: readonly Rule[] = [gatewayConsistent, routesAttach, grpcHostsSeparate];

@@ -216,6 +216,43 @@ describe('gateway schema', () => {
     );
   });
 
+  it('refuses a gRPC route on a host name an HTTP route uses', () => {
+    const points = {
+      ...api,
+      name: 'points',
+      protocol: 'grpc',
+      ports: [
+        { name: 'grpc', port: 9000 },
+        { name: 'metrics', port: 9090 },
+      ],
+    };
+    const gw = { ...gateway, hostnames: ['api.example.com', 'grpc.example.com'] };
+    expect(
+      issues(
+        [
+          { ...api, route: { hostnames: ['api.example.com'] } },
+          { ...points, route: { hostnames: ['api.example.com'] } },
+        ],
+        {
+          gateway: gw,
+        },
+      ),
+    ).toEqual([
+      'services.1.route.hostnames.0: shares host api.example.com with the HTTP route of services[0] (api); give gRPC services their own host name',
+    ]);
+    expect(
+      issues(
+        [
+          { ...api, route: { hostnames: ['api.example.com'] } },
+          { ...points, route: { hostnames: ['grpc.example.com'] } },
+        ],
+        {
+          gateway: gw,
+        },
+      ),
+    ).toEqual([]);
+  });
+
   it('requires a certificate for the HTTPS listener', () => {
     expect(issues([], { gateway: { className: 'eg', certificateRefs: [] } })).toEqual([
       'gateway.certificateRefs: must list at least one certificate Secret for the HTTPS listener',

@@ -1,4 +1,5 @@
 import { Testing } from 'cdk8s';
+import fc from 'fast-check';
 import { GrpcServiceRoute } from '../../../constructs/gateway/grpc-service-route';
 import { HttpServiceRoute } from '../../../constructs/gateway/http-service-route';
 import { LaneSplit, type LaneSplitProps } from '../../../constructs/gateway/lane-split';
@@ -156,5 +157,49 @@ describe('lane routes', () => {
           timeouts: { request: '10 seconds' },
         }),
     ).toThrow(/'timeouts.request' \("10 seconds"\) is not a Gateway API duration/);
+  });
+
+  it('for any weight and headers: marked requests reach gray, shares add up to 100, only gray traffic is marked', () => {
+    const header = fc.record({
+      name: fc.constantFrom('x-user-group', 'x-region', 'x-app-version'),
+      value: fc.stringMatching(/^[a-z0-9]{1,8}$/),
+    });
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 100 }),
+        fc.uniqueArray(header, { selector: (h) => h.name, maxLength: 3 }),
+        fc.boolean(),
+        (weight, headers, splitByWeight) => {
+          const split = new LaneSplit({
+            stable,
+            gray: { lane: 'gray', backend: grayBackend, weight, headers },
+            splitByWeight,
+          });
+          const [first, ...rest] = split.rules;
+          expect(first?.headers).toEqual([{ name: 'x-gray-tag', value: 'gray' }]);
+          expect(first?.backends.map((b) => b.name)).toEqual(['map-gray']);
+          const names = split.rules.map((r) => r.name);
+          expect(new Set(names).size).toBe(names.length);
+          const last = rest[rest.length - 1];
+          expect(last?.name).toBe('default');
+          expect(last?.headers).toEqual([]);
+          const effective = splitByWeight ? weight : 0;
+          const share = (name: string) =>
+            last?.backends
+              .filter((b) => b.name === name)
+              .reduce((sum, b) => sum + (b.weight ?? (last.backends.length === 1 ? 100 : 0)), 0) ?? 0;
+          expect(share('map') + share('map-gray')).toBe(100);
+          expect(share('map-gray')).toBe(effective);
+          for (const rule of split.rules) {
+            for (const backend of rule.backends) {
+              const marked = backend.setMark ?? rule.setMark;
+              if (backend.name === 'map') expect(marked).toBeUndefined();
+              if (marked) expect(marked).toEqual({ name: 'x-gray-tag', value: 'gray' });
+            }
+          }
+          expect(split.rules.some((r) => r.name === 'lane-gray-headers')).toBe(headers.length > 0);
+        },
+      ),
+    );
   });
 });
