@@ -415,11 +415,11 @@ export class Microservice extends Construct {
     for (const [key, value] of Object.entries(this.selectorLabels)) this.service.selectLabel(key, value);
     const serviceObject = ApiObject.of(this.service);
     serviceObject.addJsonPatch(JsonPatch.remove('/spec/externalIPs'));
-    props.ports.forEach((p, index) => {
-      serviceObject.addJsonPatch(
-        JsonPatch.add(`/spec/ports/${index}/appProtocol`, appProtocol(protocol, index, p)),
-      );
-    });
+    // The main port speaks the service's protocol (gRPC is HTTP/2 cleartext), so gateways and meshes
+    // pick the right codec; other ports (metrics, admin) are left to protocol detection.
+    serviceObject.addJsonPatch(
+      JsonPatch.add('/spec/ports/0/appProtocol', protocol === 'grpc' ? 'kubernetes.io/h2c' : 'http'),
+    );
 
     if (replicas > 1 || props.autoscaled === true) {
       this.podDisruptionBudget = new k8s.KubePodDisruptionBudget(this, 'pdb', {
@@ -522,11 +522,6 @@ function spread(topologyKey: string, matchLabels: Readonly<Record<string, string
     // Spread each ReplicaSet revision on its own, so that a rollout's new pods spread too.
     matchLabelKeys: ['pod-template-hash'],
   };
-}
-
-function appProtocol(protocol: 'http' | 'grpc', index: number, _port: MicroservicePort): string {
-  // The main port speaks the service's protocol (gRPC is HTTP/2 cleartext); other ports are HTTP.
-  return protocol === 'grpc' && index === 0 ? 'kubernetes.io/h2c' : 'http';
 }
 
 function envValue(scope: Construct, name: string, value: MicroserviceEnvValue): EnvValue {

@@ -71,6 +71,10 @@ describe('Microservice', () => {
       expect(probe.tcpSocket).toBeUndefined();
     }
     expect(of(objects, 'Service')[0].spec.ports[0].appProtocol).toBe('kubernetes.io/h2c');
+    expect(of(synth(), 'Service')[0].spec.ports.map((p: Manifest) => p.appProtocol)).toEqual([
+      'http',
+      undefined,
+    ]);
   });
 
   it('sets requests and limits as given', () => {
