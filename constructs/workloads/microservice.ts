@@ -17,6 +17,7 @@ import {
   Secret,
   Service,
   ServiceType,
+  Volume,
 } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 
@@ -145,6 +146,11 @@ export interface MicroserviceProps {
   readonly grayHeader?: string;
   /** PodDisruptionBudget's maxUnavailable. @default 1 */
   readonly maxUnavailableDuringDisruption?: number;
+  /**
+   * Size limit of the writable `/tmp` (an emptyDir), since the root file system is read-only.
+   * @default 256 (MiB)
+   */
+  readonly tmpSizeMebibytes?: number;
   /** UID and GID the container runs as (never 0). @default 10001 */
   readonly runAsUser?: number;
 }
@@ -306,6 +312,9 @@ export class Microservice extends Construct {
         : Probe.fromHttpGet(settings.path ?? '/healthz', options);
     };
 
+    const tmp = Volume.fromEmptyDir(this, 'tmp', 'tmp', {
+      sizeLimit: Size.mebibytes(props.tmpSizeMebibytes ?? 256),
+    });
     this.deployment = new Deployment(this, 'deployment', {
       metadata,
       select: false,
@@ -355,6 +364,8 @@ export class Microservice extends Construct {
             seccompProfile: { type: SeccompProfileType.RUNTIME_DEFAULT },
           },
           envVariables: this.environment(props, lane, appName),
+          // The root file system is read-only; apps write temporary files here.
+          volumeMounts: [{ path: '/tmp', volume: tmp }],
         },
       ],
     });

@@ -104,6 +104,11 @@ describe('Microservice', () => {
     expect(of(objects, 'Deployment')[0].spec.template.spec.securityContext.seccompProfile).toEqual({
       type: 'RuntimeDefault',
     });
+    // ... and still has a writable /tmp.
+    expect(container(objects).volumeMounts).toEqual([{ mountPath: '/tmp', name: 'tmp' }]);
+    expect(of(objects, 'Deployment')[0].spec.template.spec.volumes).toEqual([
+      { name: 'tmp', emptyDir: { sizeLimit: '256Mi' } },
+    ]);
   });
 
   it('selects its lane only, with a Service and a PDB on the same selector', () => {
