@@ -20,11 +20,16 @@ export function cleanLines(text: string): string[] {
     .filter((line) => line !== '');
 }
 
-/** The most telling line of a kubectl error: its last line that is not klog noise. */
+/**
+ * The most telling line of a kubectl error: its last `error:` / `Error from server` line, or
+ * else its last line that is not klog noise.
+ */
 export function kubectlReason(stderr: string): string {
   const lines = cleanLines(stderr);
   const plain = lines.filter((line) => !KLOG.test(line));
-  const line = plain[plain.length - 1] ?? lines[lines.length - 1] ?? 'no error output';
+  const errors = plain.filter((line) => /^(error: |Error from server)/.test(line));
+  const line =
+    errors[errors.length - 1] ?? plain[plain.length - 1] ?? lines[lines.length - 1] ?? 'no error output';
   return line.replace(/^error: /, '');
 }
 

@@ -115,7 +115,8 @@ function judgeRun(step: Step, result: ExecResult, access: ClusterAccess): Verdic
       return { status: 'ok', detail: 'already there' };
     }
     const message = explainFailure(step, result, access);
-    if (step.optional) return { status: 'warning', detail: message };
+    if (step.optional)
+      return { status: 'warning', detail: message.replace(`${step.title} failed `, 'failed ') };
     return { status: 'failed', detail: `exit ${result.exitCode}`, failure: { kind: 'tool', message } };
   }
   if (check?.type === 'identity') {

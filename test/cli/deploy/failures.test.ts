@@ -58,6 +58,12 @@ describe('explainFailure', () => {
     );
   });
 
+  it("prefers the error line over kubectl's closing advice", () => {
+    const stderr =
+      'error: resource mapping not found for name: "public" namespace: "gateway" from "gateway.yaml": no matches for kind "Gateway" in version "gateway.networking.k8s.io/v1"\nensure CRDs are installed first\n';
+    expect(kubectlReason(stderr)).toMatch(/^resource mapping not found for name: "public"/);
+  });
+
   it('tells credentials, permissions and a missing context apart', () => {
     expect(
       explainFailure(
