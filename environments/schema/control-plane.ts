@@ -35,6 +35,24 @@ export const vrrpAuthentication = z
               '(keepalived would otherwise silently truncate it) and a missing file. ' +
               '@default /etc/keepalived/vrrp-auth.conf',
           ),
+        password: z
+          .unknown()
+          .superRefine((value, ctx) => {
+            if (value === undefined) return;
+            // Masked: the message must not repeat the password into terminals and CI logs.
+            ctx.addIssue({
+              code: 'custom',
+              input: '***',
+              message:
+                'must not be in the environment file: the repository and the output hold no secrets. Write ' +
+                'the line `auth_pass <1-8 characters>` into passwordFile (mode 0600) on every master instead',
+            });
+          })
+          .optional()
+          .describe(
+            'Never set: the password lives only in `passwordFile` on the masters (see docs/host-provisioning.md). ' +
+              'The field exists to point there. @default - none',
+          ),
       }),
       z.strictObject({
         type: z.literal('none').describe('No VRRP authentication (RFC 5798 VRRPv3 has none).'),
@@ -48,9 +66,10 @@ export const vrrpAuthentication = z
 export const keepalivedLoadBalancer = z.strictObject({
   type: z
     .literal('keepalived')
+    .default('keepalived')
     .describe(
       'Keepalived moves `vip` between the masters; HAProxy on every master listens on `port` and ' +
-        'balances the API servers (the kubeadm HA guide).',
+        'balances the API servers (the kubeadm HA guide). @default keepalived',
     ),
   runAs: z
     .enum(['service', 'staticPod'], { error: 'must be one of service, staticPod' })
