@@ -93,6 +93,10 @@ describe('blueprint new-env', () => {
         });
       }
     }
+    // The project's checks: Kubernetes and CRD schemas, alert expressions, policy.
+    const validate = await project.run(['validate', '--env', name]);
+    expect(validate.stdout).toMatch(new RegExp(`^${name}: 0 findings; `, 'm'));
+    expect(validate.code).toBe(0);
     // A second synthesis finds the output current (the new environment is deterministic).
     const check = await project.run(['synth', '--env', name, '--out', 'out', '--check']);
     expect(check.stdout).toMatch(/is up to date/);
