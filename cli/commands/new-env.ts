@@ -111,7 +111,9 @@ export async function newEnvCommand(argv: string[], io: Io): Promise<number> {
     throw error;
   }
   io.out(`wrote ${file} (${draft.summary}); it synthesizes to ${output.files.length} files`);
-  io.out(`next: review it, then run \`blueprint synth --env ${name}\` and commit both`);
+  io.out(
+    `next: review it, run \`blueprint synth --env ${name}\` and \`blueprint validate --env ${name}\`, and commit it with its output`,
+  );
   return ExitCode.OK;
 }
 
