@@ -71,6 +71,10 @@ export class HttpServiceRoute extends Construct {
     const rules = props.split.rules.map((rule) => toHttpRule(rule, paths, props.timeouts, where));
     if (rules.length > 16)
       throw new Error(`${where}: ${rules.length} rules, but an HTTPRoute holds at most 16`);
+    const matches = rules.reduce((sum, rule) => sum + (rule.matches?.length ?? 0), 0);
+    if (matches >= 128) {
+      throw new Error(`${where}: ${matches} matches across the rules; an HTTPRoute holds fewer than 128`);
+    }
     this.route = new HttpRoute(this, 'route', {
       metadata: { name: props.name, namespace: props.namespace, labels: { ...props.labels } },
       spec: {

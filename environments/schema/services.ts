@@ -35,6 +35,23 @@ export const routeDuration = z.string().regex(/^([0-9]{1,5}(h|m|s|ms)){1,4}$/, {
   error: 'is not a Gateway API duration (e.g. 500ms, 10s, 1m)',
 });
 
+/**
+ * A path an HTTPRoute may match: absolute, of URL path characters, without the segments the
+ * Gateway API refuses (`//`, `/./`, `/../`, `%2F`, `#`, a trailing `/.` or `/..`).
+ */
+export const routePath = z
+  .string()
+  .regex(/^\/(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|%[0-9a-fA-F]{2})*$/, {
+    error: 'is not an absolute URL path (starts with "/", letters, digits and -._~!$&\'()*+,;=:@/ or %XX)',
+  })
+  .refine(
+    (path) =>
+      !['//', '/./', '/../', '%2f', '%2F', '#'].some((bad) => path.includes(bad)) &&
+      !path.endsWith('/.') &&
+      !path.endsWith('/..'),
+    { error: 'must not contain //, /./, /../ or %2F, nor end with /. or /..' },
+  );
+
 const cpuQuantity = z
   .union([z.string(), z.number()])
   .transform((value) => String(value))
@@ -230,7 +247,9 @@ export const serviceRoute = z
       .default([])
       .describe("Host names routed to the service. @default [] - the gateway's listeners' host names"),
     pathPrefixes: z
-      .array(z.string().regex(/^\/[^\s]*$/, { error: 'must be an absolute path starting with "/"' }))
+      .array(routePath)
+      .min(1, { error: 'must list at least one path prefix' })
+      .max(32, { error: 'must list at most 32 path prefixes (an HTTPRoute holds fewer than 128 matches)' })
       .default(['/'])
       .describe('Path prefixes routed to the service (HTTP only). @default ["/"]'),
     port: z

@@ -253,6 +253,18 @@ describe('gateway schema', () => {
     ).toEqual([]);
   });
 
+  it.each([
+    ['map', 'is not an absolute URL path'],
+    ['/a//b', 'must not contain //'],
+    ['/a/../b', 'must not contain //'],
+    ['/a%2Fb', 'must not contain //'],
+    ['/a b', 'is not an absolute URL path'],
+  ])('refuses the route path %s', (path, message) => {
+    expect(issues([{ ...api, route: { pathPrefixes: [path] } }], { gateway })[0]).toContain(
+      `services.0.route.pathPrefixes.0: ${message}`,
+    );
+  });
+
   it('requires a certificate for the HTTPS listener', () => {
     expect(issues([], { gateway: { className: 'eg', certificateRefs: [] } })).toEqual([
       'gateway.certificateRefs: must list at least one certificate Secret for the HTTPS listener',

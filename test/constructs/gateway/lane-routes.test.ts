@@ -141,6 +141,22 @@ describe('lane routes', () => {
     expect(() => new LaneSplit(props)).toThrow(message);
   });
 
+  it('refuses more matches than an HTTPRoute holds', () => {
+    const chart = Testing.chart();
+    const split = new LaneSplit({ stable, gray: { lane: 'gray', backend: grayBackend, weight: 5 } });
+    const pathPrefixes = Array.from({ length: 64 }, (_, i) => `/p${i}`);
+    expect(
+      () =>
+        new HttpServiceRoute(chart, 'r', {
+          name: 'r',
+          namespace: 'n',
+          parents: [gateway],
+          split,
+          pathPrefixes,
+        }),
+    ).toThrow(/128 matches across the rules; an HTTPRoute holds fewer than 128/);
+  });
+
   it('refuses a route without parents or with a bad timeout', () => {
     const chart = Testing.chart();
     const split = new LaneSplit({ stable });
