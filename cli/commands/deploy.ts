@@ -10,7 +10,14 @@ import { parseManifests, rolloutTargets, usedCrds } from '../deploy/manifests';
 import { type DeployPart, type DeployTarget, planDeploy } from '../deploy/plan';
 import { PlainProgress, type Progress, TtyProgress } from '../deploy/progress';
 import { runSteps } from '../deploy/runner';
-import { CRDS_DIR, crdFileName, loadCrdCatalog, prepareWorkDir, workDirOf } from '../deploy/workdir';
+import {
+  acquireDeployLock,
+  CRDS_DIR,
+  crdFileName,
+  loadCrdCatalog,
+  prepareWorkDir,
+  workDirOf,
+} from '../deploy/workdir';
 import { ExitCode } from '../errors';
 import type { Io } from '../io';
 import { compareOutputs } from '../output-tree';
@@ -192,15 +199,38 @@ export async function deployCommand(
     return ExitCode.OK;
   }
 
-  prepareWorkDir(project.root, output, crds);
-  const outcome = await runSteps(steps, {
-    cwd: project.root,
-    env: deps.env,
-    progress: deps.progress ?? (io.isTty ? new TtyProgress(io) : new PlainProgress(io)),
-    ask: deps.ask,
-    access: { kubeconfig, context, environmentFile: env.file },
-    ...(deps.exec ? { exec: deps.exec } : {}),
-  });
+  const lock = acquireDeployLock(project.root, output.name);
+  if (typeof lock !== 'function') {
+    throw new InputError({
+      path: '--env',
+      value: output.name,
+      message: `is being deployed from this project by process ${lock.heldBy}; wait for it to finish (or remove ${target.workDir}/deploy.lock if that process is not a deploy)`,
+    });
+  }
+  let outcome: Awaited<ReturnType<typeof runSteps>>;
+  // Ctrl-C reaches the running terraform or kubectl too (same process group); deploy lets it
+  // finish stopping, starts nothing more, and reports what was applied.
+  let interrupted = false;
+  const onInterrupt = () => {
+    interrupted = true;
+    io.err('interrupted: stopping after the running step');
+  };
+  process.on('SIGINT', onInterrupt);
+  try {
+    prepareWorkDir(project.root, output, crds);
+    outcome = await runSteps(steps, {
+      cwd: project.root,
+      env: deps.env,
+      progress: deps.progress ?? (io.isTty ? new TtyProgress(io) : new PlainProgress(io)),
+      ask: deps.ask,
+      access: { kubeconfig, context, environmentFile: env.file },
+      ...(deps.exec ? { exec: deps.exec } : {}),
+      interrupted: () => interrupted,
+    });
+  } finally {
+    process.off('SIGINT', onInterrupt);
+    lock();
+  }
   if (outcome.status === 'done') {
     io.out(
       `deployed ${output.name}${outcome.applied.length > 0 ? `: ${outcome.applied.join(', ')}` : ': nothing needed applying'}`,

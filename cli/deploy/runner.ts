@@ -18,6 +18,8 @@ export interface RunContext {
   readonly access: ClusterAccess;
   /** Runs one command. @default exec */
   readonly exec?: (argv: readonly string[], options: ExecOptions) => Promise<ExecResult>;
+  /** Whether the user interrupted (Ctrl-C): the running step ends, no further step starts. @default never */
+  readonly interrupted?: () => boolean;
 }
 
 /** How a deploy run ended. */
@@ -52,6 +54,17 @@ export async function runSteps(steps: readonly Step[], context: RunContext): Pro
   const applied: string[] = [];
   context.progress.begin(steps);
   for (const [index, step] of steps.entries()) {
+    if (context.interrupted?.()) {
+      return {
+        status: 'declined',
+        kind: 'input',
+        message: 'deploy interrupted (Ctrl-C); the step that was running finished or stopped first',
+        step,
+        index,
+        applied,
+        notRun: steps.slice(index).map((next) => next.title),
+      };
+    }
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     if (step.onlyIfChanges !== undefined && changed.get(step.onlyIfChanges) === false) {

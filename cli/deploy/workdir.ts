@@ -39,6 +39,42 @@ export function loadCrdCatalog(crdsDir: string = CRDS_DIR): (CrdEntry & { readon
   return entries;
 }
 
+/** Whether a process with this id runs on this machine. */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Takes `.blueprint/<env>/deploy.lock` so that two deploys of one environment from this
+ * project do not rewrite each other's work directory. A lock left by a process that is gone is
+ * taken over. Returns the release function, or the id of the process that holds the lock.
+ */
+export function acquireDeployLock(
+  root: string,
+  environment: string,
+): (() => void) | { readonly heldBy: number } {
+  const dir = path.join(root, WORK_ROOT, environment);
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, 'deploy.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
+      return () => fs.rmSync(file, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = Number.parseInt(fs.readFileSync(file, 'utf8'), 10);
+      if (Number.isInteger(holder) && holder !== process.pid && isAlive(holder)) return { heldBy: holder };
+      fs.rmSync(file, { force: true });
+    }
+  }
+  return { heldBy: Number.parseInt(fs.readFileSync(file, 'utf8'), 10) };
+}
+
 /** CRD file name in the work directory: `<plural>.<group>.yaml`, flat. */
 export function crdFileName(crd: CrdEntry): string {
   return `${crd.name}.yaml`;

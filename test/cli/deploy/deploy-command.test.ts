@@ -298,6 +298,29 @@ describe('blueprint deploy', () => {
     });
   });
 
+  describe('the deploy lock', () => {
+    withKubectl(
+      'refuses while another live process deploys the environment, takes over a stale lock, and releases it',
+      async () => {
+        useKubeconfig(kubeconfigFor(`http://127.0.0.1:${await closedPort()}`));
+        const lockFile = project.path('.blueprint/test/deploy.lock');
+        fs.mkdirSync(path.dirname(lockFile), { recursive: true });
+        // The parent of this test process is alive for the whole test.
+        fs.writeFileSync(lockFile, `${process.ppid}\n`);
+        const held = await deploy(project, ['--env', 'test', '--yes', '--only', 'kubernetes']);
+        expect(held.code).toBe(2);
+        expect(held.stderr).toBe(
+          `error: --env: "test" is being deployed from this project by process ${process.ppid}; wait for it to finish (or remove .blueprint/test/deploy.lock if that process is not a deploy)`,
+        );
+        // A lock whose process is gone (pid_max on Linux is at most 2^22) is taken over.
+        fs.writeFileSync(lockFile, '4194305\n');
+        const stale = await deploy(project, ['--env', 'test', '--yes', '--only', 'kubernetes']);
+        expect(stale.code).toBe(3);
+        expect(fs.existsSync(lockFile)).toBe(false);
+      },
+    );
+  });
+
   describe('against a fake API server on loopback, with the real kubectl', () => {
     withKubectl(
       'refuses with exit 2 when the cluster says it is another environment, before Terraform',

@@ -190,6 +190,27 @@ describe('runSteps', () => {
     expect(fake.ran.some((line) => line.includes(' apply '))).toBe(false);
   });
 
+  it('starts no step after an interruption and says what was applied before it', async () => {
+    let interrupted = false;
+    const fake = fakeExec(healthy);
+    const run = async (argv: readonly string[], options: ExecOptions) => {
+      const result = await fake.run(argv, options);
+      if (argv.includes('tfplan') && argv.includes('apply')) interrupted = true;
+      return result;
+    };
+    const { context: ctx } = context(run);
+    const outcome = await runSteps(planDeploy(target(), { yes: true }), {
+      ...ctx,
+      interrupted: () => interrupted,
+    });
+    expect(outcome.status).toBe('declined');
+    if (outcome.status === 'done') return;
+    expect(outcome.message).toMatch(/^deploy interrupted/);
+    expect(outcome.applied).toEqual(['terraform apply']);
+    expect(outcome.notRun[0]).toBe('kubectl diff (preview)');
+    expect(fake.ran.some((line) => line.startsWith('kubectl') && line.includes(' diff '))).toBe(false);
+  });
+
   it('treats an existing ApplySet parent as fine and a failed preview as a warning', async () => {
     const fake = fakeExec([
       [
