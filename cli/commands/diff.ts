@@ -9,7 +9,7 @@ import { type EnvironmentTree, hasChanges, type OutputTrees } from '../diff/mode
 import { renderJson } from '../diff/render-json';
 import { renderMarkdown } from '../diff/render-markdown';
 import { renderText } from '../diff/render-text';
-import { readOutputTrees } from '../diff/tree-reader';
+import { isEnvironmentOutput, readOutputTrees } from '../diff/tree-reader';
 import { ExitCode } from '../errors';
 import type { Io } from '../io';
 import { Project } from '../project';
@@ -92,6 +92,13 @@ export async function diffCommand(argv: string[], io: Io): Promise<number> {
         throw new InputError({ path: '--against', value: values.against, message: 'is not a directory' });
       throw new InputError({
         message: `nothing to compare with: ${shown}/ does not exist; give --base REF or --against DIR`,
+      });
+    }
+    if (isEnvironmentOutput(dir)) {
+      throw new InputError({
+        path: '--against',
+        value: values.against ?? shown,
+        message: `is one environment's output; give the directory above it (${path.relative(io.cwd, path.dirname(dir)) || '.'}), which holds <env>/terraform, <env>/kubernetes, ...`,
       });
     }
     base = readOutputTrees(dir, only);

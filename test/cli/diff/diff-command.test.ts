@@ -74,6 +74,11 @@ describe('blueprint diff --against', () => {
     const missing = await project.run(['diff', '--against', 'no-such-dir']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('--against: "no-such-dir" is not a directory');
+    const oneEnv = await project.run(['diff', '--against', 'out/prod']);
+    expect(oneEnv.code).toBe(2);
+    expect(oneEnv.stderr).toContain(
+      `--against: "out/prod" is one environment's output; give the directory above it (out)`,
+    );
     const noDefault = await project.run(['diff']);
     expect(noDefault.code).toBe(2);
     expect(noDefault.stderr).toContain('nothing to compare with: dist/ does not exist');
