@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments, stringify } from 'yaml';
 import { type LoadedEnvironment, loadEnvironment } from '../../../environments/load';
 import { synthesizeEnvironment } from '../../../stacks/environment';
 import { REPO_ROOT } from '../../support/cli';
@@ -220,5 +220,68 @@ describe('prod', () => {
       'PodDisruptionBudget mall',
       'Service mall',
     ]);
+  });
+});
+
+describe('gray releases of the test environment, varied', () => {
+  const base = fs.readFileSync(path.join(REPO_ROOT, 'environments', 'test.yaml'), 'utf8');
+  const templates = path.join(REPO_ROOT, 'environments', 'templates');
+  function synthWith(change: (spec: Manifest) => void): Manifest[] {
+    const spec = parse(base);
+    change(spec);
+    const text = stringify(spec);
+    const env = loadEnvironment(
+      'test',
+      { file: 'environments/test.yaml', text },
+      (template) => ({
+        file: `environments/templates/${template}.yaml`,
+        text: fs.readFileSync(path.join(templates, `${template}.yaml`), 'utf8'),
+      }),
+      ['idc-ha'],
+    );
+    return synthesizeEnvironment(env)
+      .files.filter((file) => file.path.startsWith('kubernetes/'))
+      .flatMap((file) => parseAllDocuments(file.content).map((doc) => doc.toJS()))
+      .filter((doc) => doc !== null);
+  }
+  const worker = {
+    name: 'worker',
+    namespace: 'app',
+    image: 'registry.example.com/app/worker:2.0.0',
+    replicas: 2,
+    gray: { image: 'registry.example.com/app/worker:2.1.0', weight: 30, lane: 'canary', replicas: 2 },
+  };
+
+  it('splits an internal-only service by weight in its mesh route, marking the canary share', () => {
+    const objects = synthWith((spec) => spec.services.push(worker));
+    const mesh = objects.find((o) => o.kind === 'HTTPRoute' && o.metadata.name === 'worker-mesh');
+    expect(mesh.spec.parentRefs).toEqual([{ group: '', kind: 'Service', name: 'worker', port: 8080 }]);
+    const split = mesh.spec.rules.find((r: Manifest) => r.name === 'default');
+    expect(split.backendRefs.map((b: Manifest) => [b.name, b.weight])).toEqual([
+      ['worker', 70],
+      ['worker-canary', 30],
+    ]);
+    expect(split.backendRefs[1].filters[0].requestHeaderModifier.set).toEqual([
+      { name: 'x-gray-tag', value: 'canary' },
+    ]);
+    expect(objects.find((o) => o.kind === 'HTTPRoute' && o.metadata.name === 'worker')).toBeUndefined();
+    for (const object of objects.filter((o) => o.apiVersion.startsWith('gateway.networking.k8s.io/'))) {
+      expect(validateAgainstCrd(object)).toEqual([]);
+    }
+  });
+
+  it('emits no mesh route when grayscale.meshRoutes is off, and uses the configured mark header', () => {
+    const objects = synthWith((spec) => {
+      spec.services.push(worker);
+      spec.grayscale = { header: 'x-lane', meshRoutes: false };
+    });
+    expect(objects.filter((o) => o.metadata.name.endsWith('-mesh'))).toEqual([]);
+    const canary = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'worker-canary');
+    const env = Object.fromEntries(
+      canary.spec.template.spec.containers[0].env.map((e: Manifest) => [e.name, e.value]),
+    );
+    expect(env).toEqual(
+      expect.objectContaining({ LANE: 'canary', GRAY_TAG: 'canary', GRAY_HEADER: 'x-lane' }),
+    );
   });
 });
