@@ -42,7 +42,8 @@ export function renderText(report: DiffReport, colour: boolean): string {
     for (const resource of env.resources) {
       const mark = paint(MARK_COLOUR[resource.action], MARK[resource.action]);
       const title = resource.previousId ? `${resource.title} (was ${resource.previousId})` : resource.title;
-      lines.push(`  ${mark} ${title}  ${paint('dim', resource.file)}`);
+      const file = resource.file !== resource.title ? `  ${paint('dim', resource.file)}` : '';
+      lines.push(`  ${mark} ${title}${file}`);
       for (const reason of resource.reasons) lines.push(`      ${paint('red', `DESTRUCTIVE: ${reason}`)}`);
       if (resource.action === 'added' || resource.action === 'removed') continue;
       for (const change of resource.changes) {
