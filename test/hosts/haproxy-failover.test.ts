@@ -65,6 +65,7 @@ describe('HAProxy failover with the generated haproxy.cfg (real haproxy, stand-i
   const outcomes: Outcome[] = [];
   let running = false;
   let clients: Promise<void>[] = [];
+  const measured: Record<string, number> = {};
 
   beforeAll(async () => {
     daemons = new Daemons('pb-haproxy-');
@@ -108,6 +109,9 @@ describe('HAProxy failover with the generated haproxy.cfg (real haproxy, stand-i
   afterAll(async () => {
     running = false;
     await Promise.all(clients);
+    measured['requests in total'] = outcomes.length;
+    measured['failed requests'] = failures().length;
+    console.info(`HAProxy failover measurements: ${JSON.stringify(measured)}`);
     await daemons?.cleanup();
     project?.dispose();
   }, 30000);
@@ -127,6 +131,8 @@ describe('HAProxy failover with the generated haproxy.cfg (real haproxy, stand-i
     );
     await sleep(2000);
     const after = outcomes.filter((o) => o.at > killedAt);
+    measured['apiserver stopped -> marked down (ms)'] = markedDownAfter;
+    measured['requests while it went down'] = after.length;
     expect(failures()).toEqual([]);
     expect(after.length).toBeGreaterThan(20);
     // A dead apiserver is marked down within a few seconds (inter 1s, fall 2).
@@ -152,6 +158,7 @@ describe('HAProxy failover with the generated haproxy.cfg (real haproxy, stand-i
       20,
     );
     await sleep(1500);
+    measured['apiserver back -> marked up (ms)'] = upAfter;
     expect(upAfter).toBeLessThan(5000);
     const served = new Set(outcomes.filter((o) => o.at > restartedAt + upAfter).map((o) => o.server));
     expect([...served].sort()).toEqual(['master-1', 'master-2', 'master-3']);
