@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
@@ -32,6 +33,17 @@ function manifests(name: string): Manifest[] {
     .filter((doc) => doc !== null);
 }
 
+/** Problems the Kubernetes OpenAPI schemas (kubernetes-models, ESM-only, so in a child process) find. */
+function validateAgainstKubernetes(objects: readonly Manifest[]): string[] {
+  const result = spawnSync(process.execPath, [path.join(__dirname, 'kubernetes-schema.mjs')], {
+    input: JSON.stringify(objects),
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  if (result.status !== 0) throw new Error(`kubernetes-schema.mjs failed: ${result.stderr}`);
+  return JSON.parse(result.stdout);
+}
+
 const key = (object: Manifest) => `${object.metadata.namespace}/${object.metadata.name}`;
 const matches = (selector: Record<string, string>, labels: Record<string, string>) =>
   Object.entries(selector).every(([k, v]) => labels?.[k] === v);
@@ -47,6 +59,18 @@ describe.each(['prod', 'test'])('the %s environment', (envName) => {
   it('has workloads and Gateway API objects to check', () => {
     expect(deployments.length).toBeGreaterThan(0);
     expect(gatewayApi.length).toBeGreaterThan(0);
+  });
+
+  it('emits Deployments, Services, PDBs and HPAs that the Kubernetes schemas accept', () => {
+    const checked = objects.filter((o) =>
+      ['Deployment', 'Service', 'PodDisruptionBudget', 'HorizontalPodAutoscaler'].includes(o.kind),
+    );
+    expect(checked.length).toBeGreaterThan(0);
+    expect(validateAgainstKubernetes(checked)).toEqual([]);
+    // The validator rejects what it should: a container port that is not a number.
+    const broken = structuredClone(deployments[0]);
+    broken.spec.template.spec.containers[0].ports[0].containerPort = 'http';
+    expect(validateAgainstKubernetes([broken])).toHaveLength(1);
   });
 
   it('validates every Gateway API object against its CRD schema', () => {
