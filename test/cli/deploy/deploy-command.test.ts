@@ -4,8 +4,10 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { type DeployDeps, deployCommand } from '../../../cli/commands/deploy';
+import { parseManifests } from '../../../cli/deploy/manifests';
 import { InputError } from '../../../environments/input-error';
 import { type CliResult, TempProject } from '../../support/cli';
+import { FakeApiServer } from './fake-api-server';
 
 /** Directories of PATH that hold an executable `name`. */
 function whichDirs(name: string, pathVariable = process.env.PATH ?? ''): string[] {
@@ -322,6 +324,42 @@ describe('blueprint deploy', () => {
   });
 
   describe('against a fake API server on loopback, with the real kubectl', () => {
+    withKubectl(
+      'deploys the Kubernetes half of the real test environment: CRDs, objects, rollouts',
+      async () => {
+        const api = new FakeApiServer();
+        try {
+          useKubeconfig(kubeconfigFor(await api.start()));
+          const result = await deploy(project, ['--env', 'test', '--yes', '--only', 'kubernetes']);
+          expect(result.stderr).toBe('');
+          expect(result.code).toBe(0);
+          expect(result.stdout).toMatch(/^deployed test: apply the CRDs .*, kubectl apply --prune$/m);
+          // Every object of the output is there, labelled as a member of the environment's ApplySet.
+          const manifests = parseManifests(
+            fs.readdirSync(project.path('.blueprint/test/kubernetes/manifests')).map((file) => ({
+              path: file,
+              content: project.read(`.blueprint/test/kubernetes/manifests/${file}`),
+            })),
+          );
+          expect(manifests.length).toBeGreaterThan(5);
+          for (const object of manifests) {
+            const kind = object.kind;
+            expect(api.names(kind)).toContain(
+              object.namespace ? `${object.namespace}/${object.name}` : object.name,
+            );
+          }
+          // The CRDs of crds/ that the output uses were applied; the others were not.
+          const crds = api.names('CustomResourceDefinition');
+          expect(crds).toContain('httproutes.gateway.networking.k8s.io');
+          expect(crds).toContain('applysets.platform-blueprint.io');
+          expect(crds).not.toContain('cronhorizontalpodautoscalers.autoscaling.alibabacloud.com');
+          expect(result.stdout).toMatch(/rollout of deployment\/\S+ in \S+: ok/);
+        } finally {
+          await api.close();
+        }
+      },
+    );
+
     withKubectl(
       'refuses with exit 2 when the cluster says it is another environment, before Terraform',
       async () => {
