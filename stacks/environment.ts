@@ -46,6 +46,6 @@ export function synthesizeEnvironment(
     seen.add(file.path);
   }
   // Policy violations are input errors (exit 2) naming the object and the rule; `validate` reports them instead.
-  const policy = checkEnvironmentPolicy(env, files, options.enforcePolicy ?? true);
+  const policy = checkEnvironmentPolicy(env, files, options.enforcePolicy ?? true, kubernetes.documents);
   return { name: env.name, files, objects: kubernetes.objects, resources: terraform.resources, policy };
 }

@@ -5,8 +5,8 @@ import { AutoscalingChart, hasAutoscaledPools } from './autoscaling-chart';
 import { DataChart, needsDataChart } from './data-chart';
 import { GatewayChart, needsGatewayChart } from './gateway-chart';
 import { MonitoringChart } from './monitoring-chart';
-import { needsPoliciesChart, PoliciesChart } from './policies-chart';
 import { PlatformChart } from './platform-chart';
+import { needsPoliciesChart, PoliciesChart } from './policies-chart';
 import { WorkloadsChart } from './workloads-chart';
 
 /**
@@ -29,17 +29,23 @@ export function addCharts(app: App, env: LoadedEnvironment): Chart[] {
  * Renders every chart of the app the way `cdk8s synth` does (validation, then one YAML
  * stream per chart), without touching the file system.
  */
-export function renderCharts(app: App, charts: readonly Chart[]): { files: OutputFile[]; objects: number } {
+export function renderCharts(
+  app: App,
+  charts: readonly Chart[],
+): { files: OutputFile[]; objects: number; documents: Map<string, unknown[]> } {
   const errors: string[] = [];
   for (const child of app.node.findAll()) {
     for (const error of child.node.validate()) errors.push(`[${child.node.path}] ${error}`);
   }
   if (errors.length > 0) throw new Error(`Validation failed:\n  ${errors.join('\n  ')}`);
   let objects = 0;
+  // The documents of each file, so that the policy checks need not parse the YAML back.
+  const documents = new Map<string, unknown[]>();
   const files = charts.map((chart) => {
     const docs = Object.values(chart.toJson());
     objects += docs.length;
+    documents.set(`kubernetes/${chart.node.id}.yaml`, docs);
     return { path: `kubernetes/${chart.node.id}.yaml`, content: Yaml.stringify(...docs) };
   });
-  return { files, objects };
+  return { files, objects, documents };
 }

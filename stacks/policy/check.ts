@@ -91,11 +91,15 @@ function compare(a: PolicyFinding, b: PolicyFinding): number {
 
 /**
  * Checks one environment's synthesized files against every policy rule and applies the
- * waivers. Pure: the same files and options give the same report, in a stable order.
+ * waivers. `documents` may hold the already-parsed documents of YAML files (by path). Pure: the same files and options give the same report, in a stable order.
  */
-export function checkPolicies(files: readonly OutputFile[], options: PolicyOptions): PolicyReport {
+export function checkPolicies(
+  files: readonly OutputFile[],
+  options: PolicyOptions,
+  documents?: ReadonlyMap<string, readonly unknown[]>,
+): PolicyReport {
   const input: PolicyInput = {
-    objects: collectObjects(files),
+    objects: collectObjects(files, documents),
     controlPlaneHosts: options.controlPlaneHosts,
     externalNamespaces: options.externalNamespaces,
   };

@@ -19,13 +19,17 @@ export function policyOptions(env: LoadedEnvironment): PolicyOptions {
 /**
  * Checks an environment's synthesized files and throws an InputError (exit 2) naming every
  * object and rule broken, unless `enforce` is false. Returns the report either way.
+ *
+ * @param documents the parsed documents of some YAML files (what the charts rendered), so that
+ *   they need not be parsed back; the other files are parsed
  */
 export function checkEnvironmentPolicy(
   env: LoadedEnvironment,
   files: readonly OutputFile[],
   enforce = true,
+  documents?: ReadonlyMap<string, readonly unknown[]>,
 ): PolicyReport {
-  const report = checkPolicies(files, policyOptions(env));
+  const report = checkPolicies(files, policyOptions(env), documents);
   if (enforce && report.violations.length > 0) {
     throw new InputError(
       report.violations.map((finding) => ({

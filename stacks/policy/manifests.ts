@@ -42,6 +42,12 @@ function isManifest(value: unknown): value is Manifest {
   );
 }
 
+function parseDocuments(text: string): unknown[] {
+  return parseAllDocuments(text)
+    .filter((doc) => !('errors' in doc && doc.errors.length > 0))
+    .map((doc) => doc.toJS() as unknown);
+}
+
 /** Terraform resource types that create Kubernetes objects the rules look at, and the kind they create. */
 const TERRAFORM_KINDS: Record<string, { apiVersion: string; kind: string }> = {
   kubernetes_namespace: { apiVersion: 'v1', kind: 'Namespace' },
@@ -62,18 +68,20 @@ function terraformMetadata(value: unknown): Manifest['metadata'] {
  * Every Kubernetes object in an environment's output: the documents of `kubernetes/*.yaml`,
  * the Kubernetes objects Terraform creates (namespaces, Secrets, ConfigMaps, with
  * `binary_data`/`data` as written), and the YAML manifests among the host files (static pods).
+ * `documents` may hold the already-parsed documents of YAML files, by path.
  */
-export function collectObjects(files: readonly OutputFile[]): FoundObject[] {
+export function collectObjects(
+  files: readonly OutputFile[],
+  documents?: ReadonlyMap<string, readonly unknown[]>,
+): FoundObject[] {
   const found: FoundObject[] = [];
   for (const file of files) {
-    if (
-      file.path.startsWith('kubernetes/') ||
-      (file.path.startsWith('hosts/') && /\.ya?ml$/.test(file.path))
-    ) {
+    // Among host files only static pods matter (kubeadm configuration is not a Kubernetes object).
+    const hostPod =
+      file.path.startsWith('hosts/') && /\.ya?ml$/.test(file.path) && /^kind:\s*Pod\s*$/m.test(file.content);
+    if (file.path.startsWith('kubernetes/') || hostPod) {
       const origin = file.path.startsWith('kubernetes/') ? 'kubernetes' : 'hosts';
-      for (const doc of parseAllDocuments(file.content)) {
-        if ('errors' in doc && doc.errors.length > 0) continue;
-        const value = doc.toJS();
+      for (const value of documents?.get(file.path) ?? parseDocuments(file.content)) {
         if (isManifest(value))
           found.push({ manifest: { ...value, metadata: value.metadata ?? {} }, file: file.path, origin });
       }
