@@ -67,11 +67,11 @@ export interface HaControlPlaneProps {
   readonly keepalivedImage?: string;
   /** haproxy image of the static pod. @default haproxy:2.6.12 */
   readonly haproxyImage?: string;
-  /** Seconds between API server checks by keepalived. @default 1 */
+  /** Seconds between API server checks, by keepalived's check script and by HAProxy. @default 1 */
   readonly checkIntervalSeconds?: number;
-  /** Failed checks before a master gives up the VIP. @default 2 */
+  /** Failed checks before a master gives up the VIP and HAProxy marks a server down. @default 2 */
   readonly checkFall?: number;
-  /** Passed checks before a master may take the VIP back. @default 2 */
+  /** Passed checks before a master may take the VIP back and HAProxy uses a server again. @default 2 */
   readonly checkRise?: number;
 }
 
@@ -219,6 +219,9 @@ export class HaControlPlane extends Construct {
       frontendPort: p.port,
       apiServerPort: p.apiServerPort,
       servers: p.masters.map((m) => ({ name: m.name, address: m.address })),
+      checkIntervalMs: (p.checkIntervalSeconds ?? 1) * 1000,
+      checkFall: p.checkFall ?? 2,
+      checkRise: p.checkRise ?? 2,
       // The Debian service starts as root and drops to haproxy; the official image starts unprivileged.
       ...(runtime === LoadBalancerRuntime.SERVICE ? { runAsUser: 'haproxy' } : {}),
     });

@@ -18,6 +18,15 @@ const image = z.string().regex(/^[a-z0-9][a-z0-9._/:-]*(:[A-Za-z0-9._-]+|@sha256
   error: 'is not a pinned container image (registry/name:tag or name@sha256:digest)',
 });
 
+function checkCount(unit: string, fallback: number) {
+  return z
+    .number({ error: `must be a number of ${unit}` })
+    .int({ error: `must be a whole number of ${unit}` })
+    .min(1, { error: `must be between 1 and 10 ${unit}` })
+    .max(10, { error: `must be between 1 and 10 ${unit}` })
+    .default(fallback);
+}
+
 /** VRRP authentication between the masters' keepalived instances. */
 export const vrrpAuthentication = z
   .discriminatedUnion(
@@ -96,6 +105,23 @@ export const keepalivedLoadBalancer = z.strictObject({
       'Seconds between VRRP adverts; a backup takes the VIP after about 3 missed adverts. @default 1',
     ),
   authentication: vrrpAuthentication.prefault({ type: 'pass' }),
+  healthCheck: z
+    .strictObject({
+      intervalSeconds: checkCount('seconds', 1).describe(
+        "Seconds between checks, by keepalived's check script and by HAProxy. @default 1",
+      ),
+      fall: checkCount('checks', 2).describe(
+        'Failed checks in a row before a master gives up the VIP and HAProxy marks an API server down. @default 2',
+      ),
+      rise: checkCount('checks', 2).describe(
+        'Passed checks in a row before a master may take the VIP back and HAProxy uses an API server again. @default 2',
+      ),
+    })
+    .prefault({})
+    .describe(
+      'How the API servers are health-checked. A dead API server loses the VIP after about ' +
+        'intervalSeconds × fall + 3 × advertIntervalSeconds. @default { intervalSeconds: 1, fall: 2, rise: 2 }',
+    ),
   keepalivedImage: image
     .default('osixia/keepalived:2.0.20')
     .describe('Image of the keepalived static pod (runAs staticPod). @default osixia/keepalived:2.0.20'),

@@ -139,6 +139,11 @@ describe('controlPlane validation (blueprint synth, exit 2)', () => {
       ],
       /^error: environments\/prod\.yaml: controlPlane\.loadBalancer\.authentication\.passwordFile: "vrrp\.conf" is not an absolute file path/,
     ],
+    [
+      'a health check that never fails over',
+      [['  masters:\n', '  loadBalancer: { healthCheck: { fall: 0 } }\n  masters:\n']],
+      /^error: environments\/prod\.yaml: controlPlane\.loadBalancer\.healthCheck\.fall: 0 must be between 1 and 10 checks/,
+    ],
   ];
 
   it.each(cases)('%s', async (_name, edits, expected) => {

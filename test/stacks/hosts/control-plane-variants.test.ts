@@ -137,6 +137,28 @@ describe('static pods with VRRP authentication', () => {
   });
 });
 
+describe('health check timings', () => {
+  it('apply to both keepalived and HAProxy', async () => {
+    const project = new TempProject();
+    try {
+      project.edit(
+        'environments/test.yaml',
+        '  virtualRouterId: 61\n',
+        '  virtualRouterId: 61\n  loadBalancer: { healthCheck: { intervalSeconds: 2, fall: 3, rise: 4 } }\n',
+      );
+      const result = await project.run(['synth', '--env', 'test', '--out', 'out']);
+      expect(result.code).toBe(0);
+      const conf = project.read('out/test/hosts/test-master-1/keepalived.conf');
+      expect(conf).toMatch(/vrrp_script chk_apiserver \{[^}]*interval 2\n[^}]*fall 3\n\s+rise 4\n/);
+      expect(project.read('out/test/hosts/test-master-1/haproxy.cfg')).toMatch(
+        / inter 2000ms .* fall 3 rise 4 /,
+      );
+    } finally {
+      project.dispose();
+    }
+  });
+});
+
 describe('an external load balancer (cloud template)', () => {
   const CLOUD = `template: cloud
 cluster: { kubeconfig: { context: shop-admin@shop } }
