@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { mapAddresses, parseAddressMapping } from '../../environments/address-map';
 import { InputError } from '../../environments/input-error';
 
@@ -53,6 +54,67 @@ describe('--map-addresses', () => {
         value: '10.99.0.0/16=10.98.0.0/16',
         message: 'matches no address of environments/prod.yaml',
       }),
+    );
+  });
+});
+
+describe('--map-addresses properties', () => {
+  const toAddress = (value: number) =>
+    [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join('.');
+  /** A network: its first address and prefix length (8-30). */
+  const network = fc
+    .tuple(fc.integer({ min: 8, max: 30 }), fc.integer({ min: 0, max: 2 ** 32 - 1 }))
+    .map(([prefix, any]) => {
+      const size = 2 ** (32 - prefix);
+      return { prefix, first: Math.floor(any / size) * size, size };
+    });
+
+  it('moves each address inside FROM to the same offset in TO, and back again', () => {
+    fc.assert(
+      fc.property(
+        network,
+        fc.integer({ min: 0, max: 2 ** 32 - 1 }),
+        fc.array(fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), {
+          minLength: 1,
+          maxLength: 10,
+        }),
+        (from, toAny, fractions) => {
+          const to = { ...from, first: Math.floor(toAny / from.size) * from.size };
+          const offsets = fractions.map((f) => Math.floor(f * from.size));
+          const addresses = offsets.map((offset) => toAddress(from.first + offset));
+          const fromText = `${toAddress(from.first)}/${from.prefix}`;
+          const toText = `${toAddress(to.first)}/${to.prefix}`;
+          const moved = mapAddresses({ addresses }, [parseAddressMapping(`${fromText}=${toText}`)], 'x');
+          expect(moved.map((m) => m.after)).toEqual(offsets.map((offset) => toAddress(to.first + offset)));
+          const back = mapAddresses(
+            { addresses: moved.map((m) => m.after) },
+            [parseAddressMapping(`${toText}=${fromText}`)],
+            'x',
+          );
+          expect(back.map((m) => m.after)).toEqual(addresses);
+        },
+      ),
+    );
+  });
+
+  it('leaves every address outside FROM alone', () => {
+    fc.assert(
+      fc.property(
+        network,
+        fc.array(fc.integer({ min: 0, max: 2 ** 32 - 1 }), { maxLength: 10 }),
+        (from, others) => {
+          const outside = others
+            .filter((value) => value < from.first || value >= from.first + from.size)
+            .map(toAddress);
+          const inside = toAddress(from.first);
+          const moved = mapAddresses(
+            { addresses: [inside, ...outside] },
+            [parseAddressMapping(`${inside}/${from.prefix}=${inside}/${from.prefix}`)],
+            'x',
+          );
+          expect(moved.map((m) => m.path[1])).toEqual([0]);
+        },
+      ),
     );
   });
 });

@@ -1,4 +1,5 @@
-import { InputError } from '../../environments/input-error';
+import fc from 'fast-check';
+import { InputError, joinPath } from '../../environments/input-error';
 import { applySetValue, fieldAt, parseSetArgument, parseSetPath, REMOVE } from '../../environments/set-path';
 
 function errorOf(fn: () => unknown): string {
@@ -169,5 +170,27 @@ describe('applying --set values', () => {
     applySetValue(values, ['cluster', 'site'], REMOVE, {});
     applySetValue(values, ['namespaces', 0], REMOVE, {});
     expect(values).toEqual({ cluster: {}, namespaces: [{ name: 'b' }] });
+  });
+});
+
+describe('--set path syntax (property)', () => {
+  const key = fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_-]{0,11}$/);
+  const segment = fc.oneof(key, fc.nat({ max: 999 }));
+  const path = fc.tuple(key, fc.array(segment, { maxLength: 6 })).map(([first, rest]) => [first, ...rest]);
+
+  it('parses what joinPath writes back into the same segments', () => {
+    fc.assert(
+      fc.property(path, (segments) => {
+        expect(parseSetPath(joinPath(segments))).toEqual(segments);
+      }),
+    );
+  });
+
+  it('reads quoted keys with dots and slashes as one segment', () => {
+    fc.assert(
+      fc.property(key, fc.stringMatching(/^[a-z0-9./-]{1,30}$/), (first, quoted) => {
+        expect(parseSetPath(`${first}["${quoted}"]`)).toEqual([first, quoted]);
+      }),
+    );
   });
 });
