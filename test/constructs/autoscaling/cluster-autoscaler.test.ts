@@ -3,6 +3,7 @@ import {
   ClusterAutoscaler,
   type ClusterAutoscalerProps,
 } from '../../../constructs/autoscaling/cluster-autoscaler';
+import { validateKubernetesObjects } from '../data/kubernetes-schema';
 
 type Manifest = {
   apiVersion: string;
@@ -115,6 +116,25 @@ describe('ClusterAutoscaler', () => {
     ]);
     expect(pod.containers[0].command).toContain('--cloud-config=/etc/cluster-autoscaler/cloud.conf');
     expect(docs.some((doc) => doc.kind === 'Secret')).toBe(false);
+  });
+
+  it('emits objects that the Kubernetes OpenAPI schemas accept (and the check rejects a broken one)', () => {
+    const { docs } = synth({
+      cloudConfig: { name: 'ca-cloud', key: 'cloud.conf' },
+      placement: {
+        nodeSelector: { pool: 'system' },
+        tolerations: [{ key: 'd', operator: 'Exists', effect: 'NoSchedule' }],
+      },
+    });
+    const broken = {
+      ...docs[0],
+      kind: 'Deployment',
+      apiVersion: 'apps/v1',
+      spec: { replicas: 'one' },
+    } as Manifest;
+    const results = validateKubernetesObjects([...docs, broken]);
+    expect(results.slice(0, docs.length)).toEqual(docs.map(() => []));
+    expect(results[docs.length]?.length).toBeGreaterThan(0);
   });
 
   it.each<[string, Partial<ClusterAutoscalerProps>, string]>([

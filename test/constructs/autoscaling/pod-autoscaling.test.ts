@@ -3,6 +3,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { PodAutoscaling, type PodAutoscalingProps } from '../../../constructs/autoscaling/pod-autoscaling';
 import { DEFAULT_SCALE_DOWN, DEFAULT_SCALE_UP } from '../../../constructs/autoscaling/scaling-behavior';
 import { validateAgainstCrd } from '../../support/crd-schema';
+import { validateKubernetesObjects } from '../data/kubernetes-schema';
 
 type Manifest = {
   apiVersion: string;
@@ -65,6 +66,18 @@ describe('PodAutoscaling', () => {
         resource: { name: 'memory', target: { type: 'Utilization', averageUtilization: 80 } },
       },
     ]);
+  });
+
+  it('emits an HPA that the Kubernetes OpenAPI schema of autoscaling/v2 accepts', () => {
+    const { find } = synth({
+      minReplicas: 2,
+      maxReplicas: 9,
+      memoryUtilization: 75,
+      behavior: {
+        scaleUp: { selectPolicy: 'Min', policies: [{ type: 'Pods', value: 2, periodSeconds: 30 }] },
+      },
+    });
+    expect(validateKubernetesObjects(find('HorizontalPodAutoscaler'))).toEqual([[]]);
   });
 
   it('targets CPU at 70 % when no utilization is given, and only memory when only memory is given', () => {
