@@ -17,6 +17,18 @@ describe('policy checks at synth', () => {
     expect(result.code).toBe(0);
   });
 
+  it("lets the control plane's static pods use hostPath", async () => {
+    project.edit(
+      'environments/test.yaml',
+      'controlPlane:\n',
+      'controlPlane:\n  loadBalancer: { type: keepalived, runAs: staticPod }\n',
+    );
+    const result = await project.run(['synth', '--env', 'test', '--out', 'out']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(project.read('out/test/hosts/test-master-1/manifests/keepalived.yaml')).toContain('hostPath');
+  });
+
   it('fails with exit 2 naming the object and the rule, and writes nothing', async () => {
     project.edit(
       'environments/prod.yaml',
