@@ -79,9 +79,21 @@ export async function newEnvCommand(argv: string[], io: Io): Promise<number> {
   const from = values.from;
   const project = Project.find(io.cwd);
   const file = project.environmentFile(name);
-  checkName(project, name, file);
-  const sets = parseSets(values.set ?? []);
-  const mappings = parseMappings(values['map-addresses'] ?? []);
+  // Every problem of the request at once: the name, each --set and each --map-addresses.
+  const problems: InputProblem[] = [];
+  const collect = <T>(step: () => T, fallback: T): T => {
+    try {
+      return step();
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      problems.push(...error.problems);
+      return fallback;
+    }
+  };
+  collect(() => checkName(project, name, file), undefined);
+  const sets = collect(() => parseSets(values.set ?? []), []);
+  const mappings = collect(() => parseMappings(values['map-addresses'] ?? []), []);
+  if (problems.length > 0) throw new InputError(problems);
   const plan = resolveSource(project, from);
   if (plan.kind === 'template' && mappings.length > 0) {
     throw new InputError({

@@ -357,6 +357,25 @@ describe('blueprint new-env', () => {
       },
     );
 
+    it('an invalid name, a bad --set and a bad --map-addresses are reported together', async () => {
+      const result = await project.run([
+        'new-env',
+        'Lab',
+        '--from',
+        'test',
+        '--set',
+        'controlPlane.virtualRouterId=x',
+        '--map-addresses',
+        '10.30.0.0/16',
+      ]);
+      expect(result.code).toBe(2);
+      expect(result.stderr.split('\n').map((line) => line.split(':')[1])).toEqual([
+        ' NAME',
+        ' --set controlPlane.virtualRouterId',
+        ' --map-addresses',
+      ]);
+    });
+
     it('a template name', async () => {
       const result = await project.run(['new-env', 'cloud', '--from', 'idc-ha', ...IDC_SETS]);
       expect(result.code).toBe(2);
