@@ -5,7 +5,7 @@ import type { PolicyRule, Violation } from '../rule';
 
 /** Names that hold credentials: PASSWORD, DB_PASSWORD, API_KEY, client-secret, token, ... */
 const SECRET_NAME =
-  /(^|[_.-])(pass(word|wd)?|pwd|secret|token|api[_-]?key|private[_-]?key|access[_-]?key|credentials?)$/i;
+  /(^|[_.-])(pass(word|wd)?|pwd|secret|secret[_-]?key|token|api[_-]?key|private[_-]?key|access[_-]?key|credentials?)$/i;
 const PRIVATE_KEY = /-----BEGIN ([A-Z ]+ )?PRIVATE KEY-----/;
 /** `scheme://user:password@host`: a URL carrying a password. */
 const URL_WITH_PASSWORD = /\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@'"]+:[^\s/@'"]+@/i;
@@ -28,7 +28,7 @@ function* strings(value: unknown, path: string): Generator<[string, string]> {
     for (const [key, item] of Object.entries(value)) yield* strings(item, path ? `${path}.${key}` : key);
 }
 
-/** A host file that is not a Kubernetes manifest, as findings name it: `File hosts/<host>/<path>`. */
+/** A file that is not a Kubernetes manifest, as findings name it: `File hosts/<host>/<path>`, `File terraform/cdk.tf.json`. */
 function fileObject(file: OutputFile): FoundObject {
   return {
     manifest: { apiVersion: '', kind: 'File', metadata: { name: file.path } },
@@ -94,19 +94,51 @@ export const noSecretValuesRule: PolicyRule = {
   },
 };
 
-/** The same checks on host files that are not Kubernetes manifests (configuration files, scripts). */
+/** Terraform resource types whose data the Secret check already covers. */
+const TERRAFORM_SECRETS = /^kubernetes_secret(_v1)?$/;
+
+/** Credential-named keys with a literal value anywhere in Terraform's JSON (backend, provider, resources). */
+function terraformCredentials(file: OutputFile): string[] {
+  const json = JSON.parse(file.content) as { resource?: Record<string, unknown> };
+  const { resource, ...rest } = json;
+  const scoped = {
+    ...rest,
+    resource: Object.fromEntries(
+      Object.entries(resource ?? {}).filter(([type]) => !TERRAFORM_SECRETS.test(type)),
+    ),
+  };
+  const found: string[] = [];
+  const walk = (value: unknown, path: string) => {
+    if (Array.isArray(value)) value.forEach((item, i) => walk(item, `${path}[${i}]`));
+    else if (typeof value === 'object' && value !== null)
+      for (const [key, item] of Object.entries(value)) {
+        const at = path ? `${path}.${key}` : key;
+        if (typeof item === 'string' && item !== '' && isSecretName(key)) found.push(at);
+        else walk(item, at);
+      }
+  };
+  walk(scoped, '');
+  return found;
+}
+
+/**
+ * The same checks on files that are not Kubernetes manifests: host configuration files and
+ * scripts (private keys, URLs with a password), and Terraform's JSON (also credential-named
+ * keys with a literal value, e.g. a backend `access_key`).
+ */
 export function secretValuesInFiles(files: readonly OutputFile[]): Violation[] {
   const violations: Violation[] = [];
+  const add = (file: OutputFile, message: string) =>
+    violations.push({ rule: 'no-secret-values', object: fileObject(file), message });
   for (const file of files) {
-    if (!file.path.startsWith('hosts/') || /\.ya?ml$/.test(file.path)) continue;
-    if (PRIVATE_KEY.test(file.content))
-      violations.push({ rule: 'no-secret-values', object: fileObject(file), message: 'holds a private key' });
-    else if (URL_WITH_PASSWORD.test(file.content))
-      violations.push({
-        rule: 'no-secret-values',
-        object: fileObject(file),
-        message: 'holds a URL with a password',
-      });
+    const terraform = file.path.startsWith('terraform/') && file.path.endsWith('.json');
+    const hostFile = file.path.startsWith('hosts/') && !/\.ya?ml$/.test(file.path);
+    if (!terraform && !hostFile) continue;
+    if (PRIVATE_KEY.test(file.content)) add(file, 'holds a private key');
+    else if (URL_WITH_PASSWORD.test(file.content)) add(file, 'holds a URL with a password');
+    if (terraform)
+      for (const path of terraformCredentials(file))
+        add(file, `sets ${path} to a literal credential; pass it from the environment of the deploying user`);
   }
   return violations;
 }

@@ -101,6 +101,37 @@ describe('policy rules on fixtures', () => {
     ]);
   });
 
+  it('finds literal credentials in Terraform outside Secrets, but not in names that only mention secrets', () => {
+    const terraform = JSON.stringify({
+      terraform: {
+        backend: { s3: { bucket: 'state', key: 'prod.tfstate', access_key: 'AKIA123', secret_key: 'xyz' } },
+      },
+      resource: {
+        kubernetes_namespace_v1: {
+          namespace_shop: {
+            metadata: {
+              name: 'shop',
+              labels: {
+                'pod-security.kubernetes.io/enforce': 'restricted',
+                'pod-security.kubernetes.io/audit': 'restricted',
+                'pod-security.kubernetes.io/warn': 'restricted',
+              },
+            },
+          },
+        },
+        kubernetes_secret_v1: {
+          db: { metadata: [{ name: 'db', namespace: 'shop' }], data: { password: 'x' } },
+        },
+      },
+      data: { x: { secret_suffix: 'blueprint-prod', token_file: '' } },
+    });
+    expect(lines(check([{ path: 'terraform/cdk.tf.json', content: terraform }]))).toEqual([
+      '[no-secret-values] file terraform/cdk.tf.json sets terraform.backend.s3.access_key to a literal credential; pass it from the environment of the deploying user',
+      '[no-secret-values] file terraform/cdk.tf.json sets terraform.backend.s3.secret_key to a literal credential; pass it from the environment of the deploying user',
+      '[no-secret-values] Secret shop/db (terraform kubernetes_secret_v1.db) carries secret values in data; reference a Secret created outside the blueprint instead',
+    ]);
+  });
+
   it("allows hostPath only in the control plane's static pods", () => {
     const staticPod = (name: string) =>
       [
