@@ -5,7 +5,8 @@ import type { LoadedEnvironment } from '../../environments/load';
 import { synthesizeEnvironment } from '../../stacks/environment';
 import { describeObject, type PolicyReport } from '../../stacks/policy';
 import { CrdSchemas } from '../../stacks/policy/crd-schemas';
-import { isKubernetes128Kind } from '../../stacks/policy/kubernetes-api';
+import { isKubernetes128Kind, kubernetes128PropsType } from '../../stacks/policy/kubernetes-api';
+import { KubernetesFields } from '../../stacks/policy/kubernetes-fields';
 import { collectObjects, type FoundObject, objectRef } from '../../stacks/policy/manifests';
 import { promqlProblems } from '../../stacks/policy/promql';
 import { ExitCode } from '../errors';
@@ -32,6 +33,18 @@ function crds(): CrdSchemas {
     crdSchemas = CrdSchemas.fromYaml(texts);
   }
   return crdSchemas;
+}
+
+/** The 1.28 field structure, from the declarations cdk8s-plus-28 generated from the 1.28 OpenAPI. */
+let fields: KubernetesFields | undefined;
+function kubernetesFields(): KubernetesFields {
+  if (!fields) {
+    const root = path.dirname(require.resolve('cdk8s-plus-28/package.json'));
+    fields = KubernetesFields.fromDeclarations(
+      fs.readFileSync(path.join(root, 'lib', 'imports', 'k8s.d.ts'), 'utf8'),
+    );
+  }
+  return fields;
 }
 
 /** One finding: which check, where, and what. */
@@ -123,6 +136,14 @@ export async function validateCommand(argv: string[], io: Io): Promise<number> {
       } else if (isKubernetes128Kind(apiVersion, kind)) {
         count.kubernetes++;
         pending.push({ env: env.name, object });
+        const props = kubernetes128PropsType(apiVersion, kind);
+        for (const field of props ? kubernetesFields().unknownFields(object.manifest, props) : [])
+          findings.push({
+            env: env.name,
+            check: 'schema',
+            where: where(object),
+            message: `${field} is not a field of ${apiVersion} ${kind} in Kubernetes 1.28 (strict field validation refuses it)`,
+          });
       } else {
         findings.push({
           env: env.name,

@@ -23,3 +23,18 @@ export function kubernetes128Kinds(): ReadonlySet<string> {
 export function isKubernetes128Kind(apiVersion: string, kind: string): boolean {
   return kubernetes128Kinds().has(`${apiVersion}/${kind}`);
 }
+
+let propsByKind: ReadonlyMap<string, string> | undefined;
+
+/** The cdk8s-plus-28 props interface of a 1.28 kind (`apps/v1/Deployment` → `KubeDeploymentProps`). */
+export function kubernetes128PropsType(apiVersion: string, kind: string): string | undefined {
+  if (!propsByKind) {
+    const map = new Map<string, string>();
+    for (const [name, value] of Object.entries(k8s)) {
+      const gvk = (value as { GVK?: { apiVersion: string; kind: string } }).GVK;
+      if (gvk) map.set(`${gvk.apiVersion}/${gvk.kind}`, `${name}Props`);
+    }
+    propsByKind = map;
+  }
+  return propsByKind.get(`${apiVersion}/${kind}`);
+}

@@ -1,5 +1,8 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { validateKubernetesSchemas } from '../../cli/commands/validate-kubernetes';
-import { isKubernetes128Kind } from '../../stacks/policy/kubernetes-api';
+import { isKubernetes128Kind, kubernetes128PropsType } from '../../stacks/policy/kubernetes-api';
+import { KubernetesFields } from '../../stacks/policy/kubernetes-fields';
 import { validateAgainstCrd } from '../support/crd-schema';
 
 describe('the checks behind blueprint validate', () => {
@@ -48,6 +51,48 @@ describe('the checks behind blueprint validate', () => {
     expect(isKubernetes128Kind('policy/v1beta1', 'PodSecurityPolicy')).toBe(false);
     expect(isKubernetes128Kind('autoscaling/v2beta2', 'HorizontalPodAutoscaler')).toBe(false);
     expect(isKubernetes128Kind('flowcontrol.apiserver.k8s.io/v1', 'FlowSchema')).toBe(false);
+  });
+
+  it('finds fields Kubernetes 1.28 does not have (typos, newer fields), from the 1.28 declarations', () => {
+    const declarations = path.join(
+      path.dirname(require.resolve('cdk8s-plus-28/package.json')),
+      'lib',
+      'imports',
+      'k8s.d.ts',
+    );
+    const fields = KubernetesFields.fromDeclarations(fs.readFileSync(declarations, 'utf8'));
+    const deployment = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web', labels: { 'a/b': 'c' }, owner: 'me' },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: 'web' } },
+        template: {
+          metadata: { labels: { app: 'web' } },
+          spec: {
+            containers: [
+              {
+                name: 'app',
+                image: 'web:1',
+                readinesProbe: { httpGet: { path: '/', port: 8080 } },
+                resources: { limits: { cpu: '1' } },
+                ports: [{ name: 'http', containerPort: 8080 }],
+              },
+            ],
+            // hostUsers (1.25+) is a 1.28 field; a made-up one is not.
+            hostUsers: false,
+            sidecars: [],
+          },
+        },
+      },
+    };
+    expect(kubernetes128PropsType('apps/v1', 'Deployment')).toBe('KubeDeploymentProps');
+    expect(fields.unknownFields(deployment, 'KubeDeploymentProps')).toEqual([
+      '/metadata/owner',
+      '/spec/template/spec/containers/0/readinesProbe',
+      '/spec/template/spec/sidecars',
+    ]);
   });
 
   it('validates custom resources against their CRD, including Go-style inline regex flags', () => {
