@@ -10,6 +10,7 @@ export const POLICY_RULES = [
   'readiness-probe',
   'image-pinned',
   'non-root',
+  'pod-security',
   'pdb',
   'no-secret-values',
   'no-host-path',

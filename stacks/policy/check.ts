@@ -8,6 +8,7 @@ import { noHostPathRule } from './rules/no-host-path';
 import { noSecretValuesRule, secretValuesInFiles } from './rules/no-secret-values';
 import { nonRootRule } from './rules/non-root';
 import { pdbRule } from './rules/pdb';
+import { podSecurityRule } from './rules/pod-security';
 import { readinessProbeRule } from './rules/readiness-probe';
 import { resourcesRule } from './rules/resources';
 
@@ -17,6 +18,7 @@ export const POLICY_RULE_SET: readonly PolicyRule[] = [
   readinessProbeRule,
   imagePinnedRule,
   nonRootRule,
+  podSecurityRule,
   pdbRule,
   noSecretValuesRule,
   noHostPathRule,

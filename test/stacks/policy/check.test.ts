@@ -39,11 +39,20 @@ describe('policy rules on fixtures', () => {
       expect(lines(check(files))).toEqual([]);
     });
 
-    it('fails its failing fixture with this rule only', () => {
+    it('fails its failing fixture with this rule (and only the rules that must fire with it)', () => {
       const files = output({ path: 'kubernetes/app.yaml', content: read(`${rule}.fail.yaml`) });
       const findings = check(files);
       expect(findings.length).toBeGreaterThan(0);
-      expect([...new Set(findings.map((finding) => finding.rule))]).toEqual([rule]);
+      const rules = new Set(findings.map((finding) => finding.rule));
+      expect(rules.has(rule)).toBe(true);
+      // Root and hostPath also break the restricted profile the fixtures' namespace enforces.
+      const alsoBroken: Record<string, string[]> = {
+        'non-root': ['pod-security'],
+        'no-host-path': ['pod-security'],
+      };
+      expect(
+        [...rules].filter((other) => other !== rule && !(alsoBroken[rule] ?? []).includes(other)),
+      ).toEqual([]);
     });
   });
 
@@ -55,7 +64,7 @@ describe('policy rules on fixtures', () => {
       { path: 'kubernetes/debug.yaml', content: read('non-root.fail.yaml') },
       { path: 'kubernetes/search.yaml', content: read('pdb.fail.yaml') },
     );
-    expect(lines(check(files))).toEqual([
+    expect(lines(check(files).filter((finding) => finding.rule !== 'pod-security'))).toEqual([
       '[resources] Deployment shop/cart (kubernetes/app.yaml) container "app" has no limits.cpu',
       '[non-root] Pod shop/debug (kubernetes/debug.yaml) container "shell" runs as root (runAsUser: 0)',
       '[readiness-probe] StatefulSet shop/queue (kubernetes/queue.yaml) container "broker" has no readiness probe',
@@ -150,9 +159,43 @@ describe('policy rules on fixtures', () => {
       { path: 'hosts/node-01/manifests/haproxy.yaml', content: staticPod('haproxy') },
       { path: 'kubernetes/app.yaml', content: read('no-host-path.fail.yaml') },
     );
-    expect(lines(check(files))).toEqual([
+    expect(lines(check(files).filter((finding) => finding.rule === 'no-host-path'))).toEqual([
       `[no-host-path] Pod kube-system/haproxy (hosts/node-01/manifests/haproxy.yaml) volume "config" mounts hostPath "/etc/haproxy" (only the control plane's static pods on master-1, master-2, master-3 may)`,
       '[no-host-path] DaemonSet shop/log-shipper (kubernetes/app.yaml) volume "varlog" mounts hostPath "/var/log"',
+    ]);
+  });
+
+  it('judges pods by the Pod Security Standard their namespace enforces', () => {
+    expect(
+      lines(check(output({ path: 'kubernetes/app.yaml', content: read('pod-security.fail.yaml') }))),
+    ).toEqual([
+      '[pod-security] Deployment shop/cart (kubernetes/app.yaml) container "app" does not drop ALL capabilities (namespace enforces restricted)',
+      '[pod-security] Deployment shop/cart (kubernetes/app.yaml) container "app" does not set allowPrivilegeEscalation: false (namespace enforces restricted)',
+      '[pod-security] Deployment shop/cart (kubernetes/app.yaml) container "app" has no seccompProfile RuntimeDefault or Localhost (namespace enforces restricted)',
+      '[pod-security] Deployment shop/cart (kubernetes/app.yaml) volume "media" is of type nfs (namespace enforces restricted)',
+    ]);
+    // Baseline allows all of that, but not host namespaces, privileged containers or extra capabilities.
+    const baseline = read('_namespace.yaml').replace('enforce: restricted', 'enforce: baseline');
+    const loose = read('pod-security.fail.yaml')
+      .replace(
+        'securityContext: { runAsNonRoot: true }',
+        'hostNetwork: true\n      securityContext: { runAsNonRoot: true }',
+      )
+      .replace(
+        'image: registry.example.com/cart:1.0.0',
+        'image: registry.example.com/cart:1.0.0\n          securityContext: { privileged: true, capabilities: { add: [NET_ADMIN, CHOWN] } }',
+      );
+    expect(
+      lines(
+        check([
+          { path: 'kubernetes/namespaces.yaml', content: baseline },
+          { path: 'kubernetes/app.yaml', content: loose },
+        ]),
+      ),
+    ).toEqual([
+      '[pod-security] Deployment shop/cart (kubernetes/app.yaml) container "app" adds capabilities NET_ADMIN (namespace enforces baseline)',
+      '[pod-security] Deployment shop/cart (kubernetes/app.yaml) container "app" is privileged (namespace enforces baseline)',
+      '[pod-security] Deployment shop/cart (kubernetes/app.yaml) sets hostNetwork: true (namespace enforces baseline)',
     ]);
   });
 
