@@ -12,6 +12,7 @@ export const POLICY_RULES = [
   'non-root',
   'pod-security',
   'pdb',
+  'quota',
   'no-secret-values',
   'no-host-path',
   'namespace-psa',

@@ -9,6 +9,7 @@ import { noSecretValuesRule, secretValuesInFiles } from './rules/no-secret-value
 import { nonRootRule } from './rules/non-root';
 import { pdbRule } from './rules/pdb';
 import { podSecurityRule } from './rules/pod-security';
+import { quotaRule } from './rules/quota';
 import { readinessProbeRule } from './rules/readiness-probe';
 import { resourcesRule } from './rules/resources';
 
@@ -20,6 +21,7 @@ export const POLICY_RULE_SET: readonly PolicyRule[] = [
   nonRootRule,
   podSecurityRule,
   pdbRule,
+  quotaRule,
   noSecretValuesRule,
   noHostPathRule,
   namespacePsaRule,

@@ -77,13 +77,14 @@ export class KubernetesFields {
     const walk = (value: unknown, type: FieldType, pointer: string, top: boolean) => {
       if (value === null || value === undefined) return;
       if (type.kind === 'array') {
-        if (Array.isArray(value)) value.forEach((item, i) => walk(item, type.of, `${pointer}/${i}`, false));
+        if (Array.isArray(value))
+          for (const [i, item] of value.entries()) walk(item, type.of, `${pointer}/${i}`, false);
         return;
       }
       if (type.kind === 'map') {
         if (typeof value === 'object' && !Array.isArray(value))
           for (const [key, item] of Object.entries(value))
-            walk(item, type.of, `${pointer}/${escape(key)}`, false);
+            walk(item, type.of, `${pointer}/${escapePointer(key)}`, false);
         return;
       }
       if (type.kind === 'leaf' || typeof value !== 'object' || Array.isArray(value)) return;
@@ -91,9 +92,9 @@ export class KubernetesFields {
       if (!fields) return;
       for (const [key, item] of Object.entries(value)) {
         const field = fields.get(key);
-        if (field) walk(item, field, `${pointer}/${escape(key)}`, false);
+        if (field) walk(item, field, `${pointer}/${escapePointer(key)}`, false);
         else if (!(top && (key === 'apiVersion' || key === 'kind' || key === 'status')))
-          found.push(`${pointer}/${escape(key)}`);
+          found.push(`${pointer}/${escapePointer(key)}`);
       }
     };
     walk(object, { kind: 'ref', name: typeName }, '', true);
@@ -101,6 +102,6 @@ export class KubernetesFields {
   }
 }
 
-function escape(key: string): string {
+function escapePointer(key: string): string {
   return key.replaceAll('~', '~0').replaceAll('/', '~1');
 }

@@ -56,7 +56,14 @@ const TERRAFORM_KINDS: Record<string, { apiVersion: string; kind: string }> = {
   kubernetes_secret_v1: { apiVersion: 'v1', kind: 'Secret' },
   kubernetes_config_map: { apiVersion: 'v1', kind: 'ConfigMap' },
   kubernetes_config_map_v1: { apiVersion: 'v1', kind: 'ConfigMap' },
+  kubernetes_resource_quota: { apiVersion: 'v1', kind: 'ResourceQuota' },
+  kubernetes_resource_quota_v1: { apiVersion: 'v1', kind: 'ResourceQuota' },
+  kubernetes_limit_range: { apiVersion: 'v1', kind: 'LimitRange' },
+  kubernetes_limit_range_v1: { apiVersion: 'v1', kind: 'LimitRange' },
 };
+
+/** `${kubernetes_namespace_v1.namespace_shop.metadata[0].name}`: a reference to a namespace resource's name. */
+const NAMESPACE_REFERENCE = /^\$\{(kubernetes_namespace(?:_v1)?\.[\w-]+)\.metadata(?:\[0\])?\.name\}$/;
 
 /** Terraform writes `metadata` as a one-element list in JSON; either shape is accepted. */
 function terraformMetadata(value: unknown): Manifest['metadata'] {
@@ -104,5 +111,23 @@ export function collectObjects(
       }
     }
   }
-  return found;
+  return resolveNamespaceReferences(found);
+}
+
+/** Terraform objects name their namespace by reference to the namespace resource; resolve it to the name. */
+function resolveNamespaceReferences(found: FoundObject[]): FoundObject[] {
+  const names = new Map<string, string>();
+  for (const object of found)
+    if (object.address && object.manifest.kind === 'Namespace' && object.manifest.metadata.name)
+      names.set(object.address, object.manifest.metadata.name);
+  return found.map((object) => {
+    const reference = NAMESPACE_REFERENCE.exec(object.manifest.metadata.namespace ?? '')?.[1];
+    const name = reference === undefined ? undefined : names.get(reference);
+    return name === undefined
+      ? object
+      : {
+          ...object,
+          manifest: { ...object.manifest, metadata: { ...object.manifest.metadata, namespace: name } },
+        };
+  });
 }

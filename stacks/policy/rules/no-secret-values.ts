@@ -109,7 +109,7 @@ function terraformCredentials(file: OutputFile): string[] {
   };
   const found: string[] = [];
   const walk = (value: unknown, path: string) => {
-    if (Array.isArray(value)) value.forEach((item, i) => walk(item, `${path}[${i}]`));
+    if (Array.isArray(value)) for (const [i, item] of value.entries()) walk(item, `${path}[${i}]`);
     else if (typeof value === 'object' && value !== null)
       for (const [key, item] of Object.entries(value)) {
         const at = path ? `${path}.${key}` : key;

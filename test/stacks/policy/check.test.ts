@@ -199,6 +199,64 @@ describe('policy rules on fixtures', () => {
     ]);
   });
 
+  it('sizes each namespace at full scale against its quota, with LimitRange defaults for what containers leave out', () => {
+    expect(lines(check(output({ path: 'kubernetes/app.yaml', content: read('quota.fail.yaml') })))).toEqual([
+      "[quota] ResourceQuota shop/platform-quota (kubernetes/app.yaml) allows pods 4, but the workloads of namespace shop need 5 at full scale; raise the namespace's quota or lower replicas and resources",
+      "[quota] ResourceQuota shop/platform-quota (kubernetes/app.yaml) allows requests.cpu 1, but the workloads of namespace shop need 1.5 at full scale; raise the namespace's quota or lower replicas and resources",
+    ]);
+    // The quota and limit range as Terraform writes them: the namespace by reference, defaults for a bare container.
+    // Terraform's interpolation `${…}`, built without a template literal.
+    const SHOP_REFERENCE = ['$', '{kubernetes_namespace_v1.namespace_shop.metadata[0].name}'].join('');
+    const terraform = JSON.stringify({
+      resource: {
+        kubernetes_namespace_v1: { namespace_shop: { metadata: { name: 'shop', labels: {} } } },
+        kubernetes_resource_quota_v1: {
+          resource_quota_shop: {
+            metadata: {
+              name: 'platform-quota',
+              namespace: SHOP_REFERENCE,
+            },
+            spec: { hard: { 'requests.memory': '1Gi', 'limits.memory': '2Gi' } },
+          },
+        },
+        kubernetes_limit_range_v1: {
+          limit_range_shop: {
+            metadata: {
+              name: 'platform-limits',
+              namespace: SHOP_REFERENCE,
+            },
+            spec: {
+              limit: [
+                { type: 'Container', default_request: { memory: '512Mi' }, default: { memory: '1Gi' } },
+              ],
+            },
+          },
+        },
+      },
+    });
+    const bare = [
+      'apiVersion: batch/v1',
+      'kind: Job',
+      'metadata: { name: reindex, namespace: shop }',
+      'spec:',
+      '  parallelism: 3',
+      '  template: { spec: { restartPolicy: Never, containers: [{ name: reindex, image: "registry.example.com/reindex:1.0.0" }] } }',
+    ].join('\n');
+    const findings = checkPolicies(
+      [
+        { path: 'terraform/cdk.tf.json', content: terraform },
+        { path: 'kubernetes/job.yaml', content: bare },
+      ],
+      OPTIONS,
+    )
+      .violations.filter((finding) => finding.rule === 'quota')
+      .map((finding) => `${describeObject(finding.object)} ${finding.message}`);
+    expect(findings).toEqual([
+      "ResourceQuota shop/platform-quota (terraform kubernetes_resource_quota_v1.resource_quota_shop) allows limits.memory 2Gi, but the workloads of namespace shop need 3Gi at full scale; raise the namespace's quota or lower replicas and resources",
+      "ResourceQuota shop/platform-quota (terraform kubernetes_resource_quota_v1.resource_quota_shop) allows requests.memory 1Gi, but the workloads of namespace shop need 1.5Gi at full scale; raise the namespace's quota or lower replicas and resources",
+    ]);
+  });
+
   it('checks PSA labels of the namespaces Terraform creates', () => {
     const terraform = JSON.stringify({
       resource: {
