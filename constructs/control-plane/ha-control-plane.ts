@@ -97,6 +97,7 @@ const TOP_PRIORITY = 250;
 export function priorityStepFor(masterCount: number): number {
   return Math.floor((TOP_PRIORITY - 1) / (2 * masterCount - 1));
 }
+
 /**
  * A highly available control plane in a data centre (the kubeadm HA guide): every master runs
  * keepalived, which moves one VIP to the healthiest master, and HAProxy, which balances all
@@ -112,6 +113,7 @@ export function priorityStepFor(masterCount: number): number {
  * The construct must live in a cdk8s Chart (the static pods are cdk8s objects).
  */
 export class HaControlPlane extends Construct {
+  /** The masters, in priority order. */
   public readonly masters: readonly ControlPlaneMaster[];
   private readonly props: HaControlPlaneProps;
   private readonly pods = new Map<string, { keepalived: KeepalivedStaticPod; haproxy: HaproxyStaticPod }>();

@@ -21,6 +21,7 @@ export class HaproxyStaticPod extends Construct {
   public static readonly NAME = 'haproxy';
   /** Where the official image reads its configuration. */
   public static readonly IMAGE_CONFIG_PATH = '/usr/local/etc/haproxy/haproxy.cfg';
+  /** The haproxy Pod (an L1 object; render it with `toJson()`). */
   public readonly pod: k8s.KubePod;
 
   constructor(scope: Construct, id: string, props: HaproxyStaticPodProps) {

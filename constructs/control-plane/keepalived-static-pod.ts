@@ -31,6 +31,7 @@ export class KeepalivedStaticPod extends Construct {
   public static readonly NAME = 'keepalived';
   /** Where the image reads its configuration. */
   public static readonly IMAGE_CONFIG_PATH = '/usr/local/etc/keepalived/keepalived.conf';
+  /** The keepalived Pod (an L1 object; render it with `toJson()`). */
   public readonly pod: k8s.KubePod;
 
   constructor(scope: Construct, id: string, props: KeepalivedStaticPodProps) {

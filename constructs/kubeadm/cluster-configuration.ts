@@ -23,6 +23,7 @@ export interface ClusterConfigurationProps {
  * kubeconfigs and kubelets use the load-balanced endpoint, never one master.
  */
 export class ClusterConfiguration {
+  /** The kubeadm API version, from the Kubernetes version. */
   public readonly apiVersion: KubeadmApiVersion;
   private readonly props: ClusterConfigurationProps;
 
@@ -36,6 +37,7 @@ export class ClusterConfiguration {
     this.props = props;
   }
 
+  /** The document as plain data. */
   toJson(): Record<string, unknown> {
     const p = this.props;
     const networking: Record<string, string> = {};

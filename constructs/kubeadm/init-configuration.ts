@@ -18,6 +18,7 @@ export interface InitConfigurationProps {
  * token: kubeadm generates one, and tokens are secrets that do not belong in the output.
  */
 export class InitConfiguration {
+  /** The kubeadm API version, from the Kubernetes version. */
   public readonly apiVersion: KubeadmApiVersion;
   private readonly props: InitConfigurationProps;
 
@@ -26,6 +27,7 @@ export class InitConfiguration {
     this.props = props;
   }
 
+  /** The document as plain data. */
   toJson(): Record<string, unknown> {
     return {
       apiVersion: this.apiVersion,

@@ -31,6 +31,7 @@ export interface JoinConfigurationProps {
  * are secrets and never part of the output.
  */
 export class JoinConfiguration {
+  /** The kubeadm API version, from the Kubernetes version. */
   public readonly apiVersion: KubeadmApiVersion;
   private readonly props: JoinConfigurationProps;
 
@@ -45,6 +46,7 @@ export class JoinConfiguration {
     this.props = props;
   }
 
+  /** The document as plain data. */
   toJson(): Record<string, unknown> {
     const p = this.props;
     return {

@@ -19,7 +19,9 @@ export function kubeadmApiVersion(kubernetesVersion: string): KubeadmApiVersion 
 
 /** One extra argument in v1beta4's list shape. */
 export interface KubeadmArg {
+  /** Flag name without dashes, e.g. `node-ip`. */
   readonly name: string;
+  /** Flag value. */
   readonly value: string;
 }
 

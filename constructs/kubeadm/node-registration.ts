@@ -2,9 +2,11 @@ import { extraArgs, type KubeadmApiVersion, type KubeadmArg } from './kubeadm-ap
 
 /** A node taint in kubeadm's `nodeRegistration.taints`. */
 export interface KubeadmTaint {
+  /** Taint key, e.g. `node-role.kubernetes.io/control-plane`. */
   readonly key: string;
-  /** @default - no value */
+  /** Taint value. @default - no value */
   readonly value?: string;
+  /** What the taint does to pods that do not tolerate it. */
   readonly effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
 }
 
@@ -35,8 +37,11 @@ export interface NodeRegistrationProps {
 
 /** The rendered `nodeRegistration` block. */
 export interface NodeRegistrationJson {
+  /** The node name. */
   readonly name: string;
+  /** The taints the node registers with (explicit, possibly empty). */
   readonly taints: KubeadmTaint[];
+  /** Kubelet flags: a map in v1beta3, a list of `{ name, value }` in v1beta4. */
   readonly kubeletExtraArgs: Record<string, string> | KubeadmArg[];
 }
 
