@@ -3,11 +3,12 @@ import * as http from 'node:http';
 import type * as net from 'node:net';
 
 /**
- * A small in-memory Kubernetes API on 127.0.0.1, enough for kubectl's discovery, get, create,
- * server-side apply (PATCH application/apply-patch+yaml, merged naively), list with label and
- * field selectors, delete, CRDs that become Established and Deployments that are rolled out at
- * once. It is a stand-in for a cluster in tests, not a conformant API server: no admission, no
- * field ownership, and a watch request gets the current list (enough when the condition holds).
+ * A small in-memory Kubernetes API on 127.0.0.1, enough for kubectl and Terraform's kubernetes
+ * backend: discovery, get, create, update (PUT), server-side apply (PATCH
+ * application/apply-patch+yaml, merged naively), list with label and field selectors, delete,
+ * CRDs that become Established and Deployments that are rolled out at once. It is a stand-in for
+ * a cluster in tests, not a conformant API server: no admission, no field ownership, and a watch
+ * request gets the current list (enough when the condition already holds).
  */
 
 /** One kind the fake serves. */
@@ -87,6 +88,7 @@ const BUILTIN: FakeResource[] = [
     plural: 'priorityclasses',
     namespaced: false,
   },
+  { group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', plural: 'leases', namespaced: true },
   {
     group: 'apiextensions.k8s.io',
     version: 'v1',
@@ -367,6 +369,12 @@ export class FakeApiServer {
         status: 'Success',
         details: { name, kind: plural, uid: existing.metadata.uid },
       });
+    }
+    if (method === 'PUT') {
+      if (!existing) return status(404, 'NotFound', `${qualified} "${name}" not found`);
+      const object = JSON.parse(body) as Obj;
+      if (resource.namespaced) object.metadata.namespace = namespace;
+      return send(200, this.store(resource, object));
     }
     if (method === 'PATCH') {
       if (!(request.headers['content-type'] ?? '').startsWith('application/apply-patch')) {
