@@ -1,5 +1,5 @@
-import { synthesizeAll, workerCount } from '../../cli/synth-pool';
 import { Project } from '../../cli/project';
+import { synthesizeAll, workerCount } from '../../cli/synth-pool';
 import { TempProject } from '../support/cli';
 
 describe('parallel synthesis', () => {
@@ -19,7 +19,9 @@ describe('parallel synthesis', () => {
       for (let i = 1; i <= 5; i++) {
         project.write(
           `environments/copy-${i}.yaml`,
-          base.replace('context: test-admin@test', `context: copy-${i}@test`).replace('10.30.0.10', `10.30.0.${100 + i}`),
+          base
+            .replace('context: test-admin@test', `context: copy-${i}@test`)
+            .replace('10.30.0.10', `10.30.0.${100 + i}`),
         );
       }
       const tree = Project.find(project.root);
