@@ -165,6 +165,11 @@ function preflightSteps(target: DeployTarget, parts: readonly DeployPart[]): Ste
   return steps;
 }
 
+/** Terraform drops its "run terraform apply next" advice: deploy runs the next step itself. */
+const TERRAFORM_ENV = { TF_IN_AUTOMATION: '1' };
+/** How long plan and apply wait for a state lock that another run holds. */
+const LOCK_TIMEOUT = '120s';
+
 function terraformSteps(target: DeployTarget, options: PlanOptions): Step[] {
   const terraform = ['terraform', `-chdir=${target.workDir}/terraform`];
   const noColor = options.color ? [] : ['-no-color'];
@@ -174,6 +179,7 @@ function terraformSteps(target: DeployTarget, options: PlanOptions): Step[] {
       phase: 'terraform',
       title: 'terraform init',
       kind: 'run',
+      env: TERRAFORM_ENV,
       argv: [...terraform, 'init', '-input=false', ...noColor],
       timeoutSeconds: 600,
     },
@@ -182,7 +188,16 @@ function terraformSteps(target: DeployTarget, options: PlanOptions): Step[] {
       phase: 'terraform',
       title: 'terraform plan',
       kind: 'run',
-      argv: [...terraform, 'plan', '-input=false', '-detailed-exitcode', '-out=tfplan', ...noColor],
+      env: TERRAFORM_ENV,
+      argv: [
+        ...terraform,
+        'plan',
+        '-input=false',
+        `-lock-timeout=${LOCK_TIMEOUT}`,
+        '-detailed-exitcode',
+        '-out=tfplan',
+        ...noColor,
+      ],
       timeoutSeconds: 900,
       // -detailed-exitcode: 0 no changes, 2 changes; 1 is an error.
       okExitCodes: [0, 2],
@@ -205,7 +220,8 @@ function terraformSteps(target: DeployTarget, options: PlanOptions): Step[] {
     phase: 'terraform',
     title: 'terraform apply',
     kind: 'run',
-    argv: [...terraform, 'apply', '-input=false', ...noColor, 'tfplan'],
+    env: TERRAFORM_ENV,
+    argv: [...terraform, 'apply', '-input=false', `-lock-timeout=${LOCK_TIMEOUT}`, ...noColor, 'tfplan'],
     timeoutSeconds: 1800,
     show: true,
     changes: true,

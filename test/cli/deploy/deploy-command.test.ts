@@ -164,14 +164,16 @@ describe('blueprint deploy', () => {
         .split('\n')
         .filter((line) => line.trim().startsWith('$ '))
         .map((line) => line.trim().slice(2));
-      const tools = commands.map((line) => line.replace(/^KUBECTL_APPLYSET=true /, '').split(' ')[0]);
+      const tools = commands.map((line) => line.replace(/^[A-Z_]+=\S+ /, '').split(' ')[0]);
       expect(commands.length).toBeGreaterThanOrEqual(10);
       const lastTerraform = tools.lastIndexOf('terraform');
       const firstKubectlApply = commands.findIndex(
         (line) => / apply --server-side/.test(line) && line.includes('kubectl'),
       );
       expect(lastTerraform).toBeLessThan(firstKubectlApply);
-      expect(commands).toContain('terraform -chdir=.blueprint/test/terraform init -input=false -no-color');
+      expect(commands).toContain(
+        'TF_IN_AUTOMATION=1 terraform -chdir=.blueprint/test/terraform init -input=false -no-color',
+      );
       expect(commands.find((line) => line.includes('--prune'))).toMatch(
         /^KUBECTL_APPLYSET=true kubectl --kubeconfig=\S+ --context=test-admin@test apply --server-side --field-manager=blueprint --force-conflicts --applyset=applysets\.platform-blueprint\.io\/test --prune( -f \.blueprint\/test\/kubernetes\/manifests\/[a-z0-9-]+\.yaml)+$/,
       );
@@ -188,11 +190,13 @@ describe('blueprint deploy', () => {
     it('--only kubernetes has no terraform command, --only terraform no kubectl apply', async () => {
       const kube = await deploy(project, ['--env', 'test', '--dry-run', '--only', 'kubernetes']);
       expect(kube.code).toBe(0);
-      expect(kube.stdout).not.toMatch(/\$ terraform/);
+      expect(kube.stdout).not.toMatch(/terraform -chdir/);
       expect(kube.stdout).toContain('--prune');
       const terraform = await deploy(project, ['--env', 'test', '--dry-run', '--only', 'terraform']);
       expect(terraform.code).toBe(0);
-      expect(terraform.stdout).toContain('$ terraform -chdir=.blueprint/test/terraform apply');
+      expect(terraform.stdout).toContain(
+        '$ TF_IN_AUTOMATION=1 terraform -chdir=.blueprint/test/terraform apply',
+      );
       expect(terraform.stdout).not.toContain('--prune');
     });
 

@@ -15,7 +15,7 @@ const target: DeployTarget = {
 };
 
 const KUBECTL = 'kubectl --kubeconfig=/home/ops/.kube/config --context=prod-admin@prod';
-const TERRAFORM = 'terraform -chdir=.blueprint/prod/terraform';
+const TERRAFORM = 'TF_IN_AUTOMATION=1 terraform -chdir=.blueprint/prod/terraform';
 
 /** Each step as `id: command line` (or the question / check), which is what --dry-run shows. */
 function lines(steps: readonly Step[]): string[] {
@@ -34,9 +34,9 @@ describe('planDeploy', () => {
       'kubeconfig: (check)',
       `cluster-identity: ${KUBECTL} get configmap platform-blueprint --namespace=kube-public --ignore-not-found --request-timeout=5s '--output=jsonpath={.data.environment}'`,
       `terraform-init: ${TERRAFORM} init -input=false -no-color`,
-      `terraform-plan: ${TERRAFORM} plan -input=false -detailed-exitcode -out=tfplan -no-color`,
+      `terraform-plan: ${TERRAFORM} plan -input=false -lock-timeout=120s -detailed-exitcode -out=tfplan -no-color`,
       'confirm-terraform: ? Apply this Terraform plan to prod (context prod-admin@prod)?',
-      `terraform-apply: ${TERRAFORM} apply -input=false -no-color tfplan`,
+      `terraform-apply: ${TERRAFORM} apply -input=false -lock-timeout=120s -no-color tfplan`,
       `kubectl-diff: ${KUBECTL} diff --server-side --field-manager=blueprint --force-conflicts -f .blueprint/prod/kubernetes/manifests/platform.yaml -f .blueprint/prod/kubernetes/manifests/workloads.yaml`,
       'confirm-kubernetes: ? Apply 2 manifest files to prod (context prod-admin@prod), deleting objects that left the output?',
       `crds-apply: ${KUBECTL} apply --server-side --field-manager=blueprint -f .blueprint/prod/kubernetes/crds/httproutes.gateway.networking.k8s.io.yaml -f .blueprint/prod/kubernetes/applyset-crd.yaml`,
