@@ -127,8 +127,8 @@ export class AllowNetworkPolicy extends Construct {
   private add(list: NetworkRule[], rule: NetworkRule): void {
     const where = `AllowNetworkPolicy ${this.namespace}/${this.policyName}`;
     for (const port of rule.ports ?? []) validatePort(port, where);
-    const key = JSON.stringify(rule);
-    if (!list.some((existing) => JSON.stringify(existing) === key))
-      list.push({ peers: [...rule.peers], ports: [...(rule.ports ?? [])] });
+    const normalized: NetworkRule = { peers: [...rule.peers], ports: [...(rule.ports ?? [])] };
+    const key = JSON.stringify(normalized);
+    if (!list.some((existing) => JSON.stringify(existing) === key)) list.push(normalized);
   }
 }

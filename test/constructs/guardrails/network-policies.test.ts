@@ -62,6 +62,8 @@ describe('AllowNetworkPolicy', () => {
       });
       allow.allowEgress({ peers: [addressBlock('10.20.3.10')], ports: tcpPorts(3306) });
       allow.allowEgress({ peers: [addressBlock('10.20.3.10')], ports: tcpPorts(3306) });
+      allow.allowEgress({ peers: [podsIn('envoy-gateway-system')] });
+      allow.allowEgress({ peers: [podsIn('envoy-gateway-system')], ports: [] });
     });
     expect(policy?.spec).toEqual({
       podSelector: { matchLabels: { 'app.kubernetes.io/name': 'cart' } },
@@ -77,7 +79,17 @@ describe('AllowNetworkPolicy', () => {
           ports: [{ port: 9090, protocol: 'TCP' }],
         },
       ],
-      egress: [{ to: [{ ipBlock: { cidr: '10.20.3.10/32' } }], ports: [{ port: 3306, protocol: 'TCP' }] }],
+      egress: [
+        { to: [{ ipBlock: { cidr: '10.20.3.10/32' } }], ports: [{ port: 3306, protocol: 'TCP' }] },
+        {
+          to: [
+            {
+              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'envoy-gateway-system' } },
+              podSelector: {},
+            },
+          ],
+        },
+      ],
     });
   });
 
