@@ -16,8 +16,9 @@ export interface NetworkPeer {
 
 /** A port a rule allows, by number or by the container port's name. */
 export interface NetworkPort {
+  /** Port number, or the name of a container port (`metrics`). */
   readonly port: number | string;
-  /** @default TCP */
+  /** Transport protocol. @default TCP */
   readonly protocol?: 'TCP' | 'UDP' | 'SCTP';
 }
 

@@ -16,6 +16,7 @@ export interface PlatformRole {
   readonly name: string;
   /** What the role is for; written as the ClusterRole's description annotation. */
   readonly description: string;
+  /** What the role allows. */
   readonly rules: readonly PolicyRule[];
 }
 

@@ -13,14 +13,19 @@ export interface AlertRule {
   readonly expr: string;
   /** How long the expression must hold before the alert fires (a Prometheus duration). */
   readonly for: string;
+  /** `critical` pages someone; `warning` goes to the team's queue. */
   readonly severity: 'critical' | 'warning';
+  /** One line: what is wrong. */
   readonly summary: string;
+  /** What is affected and where to look; may use `{{ $labels.x }}` and `{{ $value }}`. */
   readonly description: string;
 }
 
 /** A database whose shards are watched. */
 export interface WatchedDatabase {
+  /** Namespace of the shards. */
   readonly namespace: string;
+  /** Database name: the `platform-blueprint.io/database` label and the shards' name prefix. */
   readonly name: string;
 }
 
@@ -92,6 +97,7 @@ function alternatives(names: readonly string[]): string {
 export class PlatformAlerts extends Construct {
   /** Every alert, in the order written. */
   public readonly rules: readonly AlertRule[];
+  /** The PrometheusRule holding every alert, in groups by area. */
   public readonly prometheusRule: PrometheusRule;
 
   constructor(scope: Construct, id: string, props: PlatformAlertsProps) {

@@ -57,6 +57,7 @@ export interface ServiceScrapeProps {
  * (the Service name), plus the copied pod and Service labels.
  */
 export class ServiceScrape extends Construct {
+  /** The ServiceMonitor (prometheus-operator's custom resource). */
   public readonly serviceMonitor: ServiceMonitor;
 
   constructor(scope: Construct, id: string, props: ServiceScrapeProps) {

@@ -54,6 +54,7 @@ export function otlpTarget(endpoint: string | undefined): { peer: NetworkPeer; p
  * its custom resources need prometheus-operator's CRDs in the cluster.
  */
 export class MonitoringChart extends Chart {
+  /** The platform's alerts. */
   public readonly alerts: PlatformAlerts;
 
   constructor(scope: Construct, id: string, env: LoadedEnvironment) {
