@@ -48,7 +48,7 @@ function kubernetesFields(): KubernetesFields {
 }
 
 /** One finding: which check, where, and what. */
-interface Finding {
+export interface Finding {
   readonly env: string;
   readonly check: 'schema' | 'crd' | 'api' | 'promql' | 'policy' | 'waiver';
   readonly where: string;
@@ -56,7 +56,7 @@ interface Finding {
 }
 
 /** What `validate` checked in one environment, for the summary line. */
-interface Counts {
+export interface Counts {
   objects: number;
   kubernetes: number;
   custom: number;
@@ -74,6 +74,67 @@ function schemaSubjects(objects: readonly FoundObject[]): FoundObject[] {
     (object) =>
       object.origin === 'kubernetes' || (object.origin === 'hosts' && object.manifest.kind === 'Pod'),
   );
+}
+
+/**
+ * The checks of one environment's objects that need no child process: which API serves each
+ * object (Kubernetes 1.28 or a CRD), CRD schemas, fields 1.28 does not know, alert PromQL.
+ * Returns the findings, the objects left for the Kubernetes JSON schemas, and what was counted.
+ */
+export function checkObjects(
+  env: string,
+  objects: readonly FoundObject[],
+  crdSchemas: CrdSchemas,
+  fieldTree: KubernetesFields,
+): { findings: Finding[]; pending: FoundObject[]; counts: Omit<Counts, 'waived'> } {
+  const findings: Finding[] = [];
+  const pending: FoundObject[] = [];
+  const counts = { objects: 0, kubernetes: 0, custom: 0, alerts: 0 };
+  for (const object of schemaSubjects(objects)) {
+    counts.objects++;
+    const { apiVersion, kind } = object.manifest;
+    if (crdSchemas.has(apiVersion, kind)) {
+      counts.custom++;
+      for (const problem of crdSchemas.validate(object.manifest))
+        findings.push({ env, check: 'crd', where: where(object), message: problem });
+    } else if (isKubernetes128Kind(apiVersion, kind)) {
+      counts.kubernetes++;
+      pending.push(object);
+      const props = kubernetes128PropsType(apiVersion, kind);
+      for (const field of props ? fieldTree.unknownFields(object.manifest, props) : [])
+        findings.push({
+          env,
+          check: 'schema',
+          where: where(object),
+          message: `${field} is not a field of ${apiVersion} ${kind} in Kubernetes 1.28 (strict field validation refuses it)`,
+        });
+    } else {
+      findings.push({
+        env,
+        check: 'api',
+        where: where(object),
+        message: `${apiVersion} ${kind} is neither served by Kubernetes 1.28 nor defined by a CRD under crds/`,
+      });
+    }
+    if (kind === 'PrometheusRule') {
+      const groups = (
+        object.manifest.spec as {
+          groups?: { rules?: { alert?: string; record?: string; expr?: unknown }[] }[];
+        }
+      )?.groups;
+      for (const rule of (groups ?? []).flatMap((group) => group.rules ?? [])) {
+        counts.alerts++;
+        for (const problem of promqlProblems(String(rule.expr ?? '')))
+          findings.push({
+            env,
+            check: 'promql',
+            where: `${where(object)}: ${rule.alert ?? rule.record}`,
+            message: problem,
+          });
+      }
+    }
+  }
+  return { findings, pending, counts };
 }
 
 function policyFindings(env: LoadedEnvironment, report: PolicyReport): Finding[] {
@@ -126,50 +187,10 @@ export async function validateCommand(argv: string[], io: Io): Promise<number> {
       waived: output.policy?.waived.length ?? 0,
     };
     counts.set(env.name, count);
-    for (const object of schemaSubjects(objects)) {
-      count.objects++;
-      const { apiVersion, kind } = object.manifest;
-      if (crds().has(apiVersion, kind)) {
-        count.custom++;
-        for (const problem of crds().validate(object.manifest))
-          findings.push({ env: env.name, check: 'crd', where: where(object), message: problem });
-      } else if (isKubernetes128Kind(apiVersion, kind)) {
-        count.kubernetes++;
-        pending.push({ env: env.name, object });
-        const props = kubernetes128PropsType(apiVersion, kind);
-        for (const field of props ? kubernetesFields().unknownFields(object.manifest, props) : [])
-          findings.push({
-            env: env.name,
-            check: 'schema',
-            where: where(object),
-            message: `${field} is not a field of ${apiVersion} ${kind} in Kubernetes 1.28 (strict field validation refuses it)`,
-          });
-      } else {
-        findings.push({
-          env: env.name,
-          check: 'api',
-          where: where(object),
-          message: `${apiVersion} ${kind} is neither served by Kubernetes 1.28 nor defined by a CRD under crds/`,
-        });
-      }
-      if (kind === 'PrometheusRule') {
-        const groups = (
-          object.manifest.spec as {
-            groups?: { rules?: { alert?: string; record?: string; expr?: unknown }[] }[];
-          }
-        )?.groups;
-        for (const rule of (groups ?? []).flatMap((group) => group.rules ?? [])) {
-          count.alerts++;
-          for (const problem of promqlProblems(String(rule.expr ?? '')))
-            findings.push({
-              env: env.name,
-              check: 'promql',
-              where: `${where(object)}: ${rule.alert ?? rule.record}`,
-              message: problem,
-            });
-        }
-      }
-    }
+    const checked = checkObjects(env.name, objects, crds(), kubernetesFields());
+    findings.push(...checked.findings);
+    pending.push(...checked.pending.map((object) => ({ env: env.name, object })));
+    Object.assign(count, checked.counts);
     if (output.policy) {
       findings.push(...policyFindings(env, output.policy));
       for (const { finding, reason } of output.policy.waived)
