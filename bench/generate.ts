@@ -33,12 +33,16 @@ export function scaledEnvironment(index: number, services: number): Record<strin
     name: `${pool}-${index}-${i}`,
     address: `${net}.${20 + i + (pool === 'db' ? 100 : 0)}`,
   });
-  const namespaces = ['apps', 'data'];
+  // Each service: up to 4 replicas of 100m/128Mi requests, 250m/256Mi limits, plus surge.
+  const cpu = Math.ceil(services * 5 * 0.25) + 2;
+  const memoryGi = Math.ceil((services * 5 * 256) / 1024) + 2;
+  const databases = Math.max(1, Math.round(services / 25));
   return {
     template: 'idc-ha',
     kubernetesVersion: '1.28.15',
     cluster: { kubeconfig: { context: `env-${index}` } },
     controlPlane: {
+      subnet: `${net}.0/24`,
       vip: `${net}.10`,
       virtualRouterId: 1 + (index % 255),
       masters: [1, 2, 3].map((i) => ({ name: `master-${index}-${i}`, address: `${net}.${10 + i}` })),
@@ -58,12 +62,67 @@ export function scaledEnvironment(index: number, services: number): Record<strin
         nodes: [1, 2, 3].map((i) => node('db', i)),
       },
     ],
-    namespaces: namespaces.map((name) => ({ name })),
+    namespaces: [
+      {
+        name: 'apps',
+        team: 'apps',
+        quota: {
+          requestsCpu: cpu,
+          requestsMemory: `${memoryGi}Gi`,
+          limitsCpu: cpu * 2,
+          limitsMemory: `${memoryGi * 2}Gi`,
+          pods: services * 6 + 10,
+        },
+      },
+      {
+        name: 'data',
+        team: 'data',
+        quota: {
+          requestsCpu: databases * 8,
+          requestsMemory: `${databases * 16}Gi`,
+          limitsCpu: databases * 16,
+          limitsMemory: `${databases * 16}Gi`,
+          requestsStorage: `${databases * 200}Gi`,
+        },
+      },
+      { name: 'gateway', team: 'platform' },
+    ],
+    gateway: {
+      name: 'public',
+      namespace: 'gateway',
+      className: 'envoy-gateway',
+      hostnames: [`api.env-${index}.example.com`],
+      certificateRefs: [{ name: 'api-tls' }],
+    },
+    databases: Array.from({ length: databases }, (_, d) => ({
+      name: `db-${d}`,
+      namespace: 'data',
+      shards: 4,
+      replicas: 2,
+      pool: 'database',
+      storage: { size: '20Gi' },
+      resources: { requests: { cpu: '250m', memory: '1Gi' }, limits: { cpu: '1', memory: '1Gi' } },
+      credentials: {
+        root: { name: `db-${d}-mysql`, key: 'root-password' },
+        replication: { name: `db-${d}-mysql`, key: 'replication-password' },
+        exporter: { name: `db-${d}-mysql`, key: 'exporter-password' },
+      },
+    })),
     services: Array.from({ length: services }, (_, s) => ({
       name: `svc-${s}`,
       namespace: 'apps',
       image: `registry.example.com/svc-${s}:1.0.${s}`,
-      autoscaling: { minReplicas: 2, maxReplicas: 10, cpuUtilization: 70 },
+      ports: [
+        { name: 'http', port: 8080 },
+        { name: 'metrics', port: 9090 },
+      ],
+      resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '250m', memory: '256Mi' } },
+      autoscaling: { minReplicas: 2, maxReplicas: 4, cpuUtilization: 70 },
+      uses: [`db-${s % databases}`],
+      route: { pathPrefixes: [`/svc-${s}`] },
+      ...(s % 10 === 0
+        ? { gray: { image: `registry.example.com/svc-${s}:1.1.0`, weight: 10, replicas: 1 } }
+        : {}),
     })),
   };
 }
