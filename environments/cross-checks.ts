@@ -74,6 +74,8 @@ interface EnvironmentFacts {
   readonly endpoint?: string;
   /** Every address the environment assigns, with the path that assigns it. */
   readonly addresses: readonly { readonly path: string; readonly address: string }[];
+  /** Address → the first path that assigns it. */
+  readonly addressPaths: ReadonlyMap<string, string>;
 }
 
 interface Cidr {
@@ -122,6 +124,7 @@ function factsOf(env: LoadedEnvironment): EnvironmentFacts {
     virtualRouterId: controlPlane.virtualRouterId,
     endpoint: controlPlane.loadBalancer?.endpoint,
     addresses,
+    addressPaths: new Map([...addresses].reverse().map(({ path, address }) => [address, path])),
   };
 }
 
@@ -157,10 +160,8 @@ function segmentConflicts(
       message: `is also the virtualRouterId of ${other.file} (controlPlane.virtualRouterId); ${sameSegment}, so their keepalived instances need different VRRP router ids`,
     });
   }
-  const taken = new Map<string, string>();
-  for (const { path, address } of other.addresses) if (!taken.has(address)) taken.set(address, path);
   for (const { path, address } of subject.addresses) {
-    const otherPath = taken.get(address);
+    const otherPath = other.addressPaths.get(address);
     // A shared VIP is reported above, once.
     if (otherPath === undefined || (path === 'controlPlane.vip' && otherPath === 'controlPlane.vip'))
       continue;
