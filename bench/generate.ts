@@ -72,6 +72,7 @@ export function scaledEnvironment(index: number, services: number): Record<strin
           limitsCpu: cpu * 2,
           limitsMemory: `${memoryGi * 2}Gi`,
           pods: services * 6 + 10,
+          services: services * 2 + 10,
         },
       },
       {
@@ -83,6 +84,9 @@ export function scaledEnvironment(index: number, services: number): Record<strin
           limitsCpu: databases * 16,
           limitsMemory: `${databases * 16}Gi`,
           requestsStorage: `${databases * 200}Gi`,
+          pods: databases * 10 + 10,
+          services: databases * 10 + 10,
+          persistentVolumeClaims: databases * 10 + 10,
         },
       },
       { name: 'gateway', team: 'platform' },

@@ -1,9 +1,10 @@
-import { type App, type Chart, Yaml } from 'cdk8s';
+import type { App, Chart } from 'cdk8s';
 import type { LoadedEnvironment } from '../../environments/load';
 import type { OutputFile } from '../output-file';
 import { AutoscalingChart, hasAutoscaledPools } from './autoscaling-chart';
 import { DataChart, needsDataChart } from './data-chart';
 import { GatewayChart, needsGatewayChart } from './gateway-chart';
+import { manifestYaml } from './manifest-yaml';
 import { MonitoringChart } from './monitoring-chart';
 import { PlatformChart } from './platform-chart';
 import { needsPoliciesChart, PoliciesChart } from './policies-chart';
@@ -26,8 +27,8 @@ export function addCharts(app: App, env: LoadedEnvironment): Chart[] {
 }
 
 /**
- * Renders every chart of the app the way `cdk8s synth` does (validation, then one YAML
- * stream per chart), without touching the file system.
+ * Renders every chart of the app as `cdk8s synth` does (validation, then one YAML stream
+ * per chart, the same documents), without touching the file system.
  */
 export function renderCharts(
   app: App,
@@ -45,7 +46,7 @@ export function renderCharts(
     const docs = Object.values(chart.toJson());
     objects += docs.length;
     documents.set(`kubernetes/${chart.node.id}.yaml`, docs);
-    return { path: `kubernetes/${chart.node.id}.yaml`, content: Yaml.stringify(...docs) };
+    return { path: `kubernetes/${chart.node.id}.yaml`, content: manifestYaml(docs) };
   });
   return { files, objects, documents };
 }
