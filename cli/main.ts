@@ -1,44 +1,68 @@
 import { InputError } from '../environments/input-error';
-import { DEPLOY_USAGE, deployCommand } from './commands/deploy';
-import { DIFF_USAGE, diffCommand } from './commands/diff';
-import { listCommand } from './commands/list';
-import { NEW_ENV_USAGE, newEnvCommand } from './commands/new-env';
-import { SYNTH_USAGE, synthCommand } from './commands/synth';
-import { VALIDATE_USAGE, validateCommand } from './commands/validate';
 import { ExitCode, ToolError } from './errors';
 import { type Io, processIo } from './io';
 
 type Command = (argv: string[], io: Io) => Promise<number>;
 
-const COMMANDS: Record<string, { run: Command; synopsis: string; summary: string }> = {
+interface CommandModule {
+  readonly run: Command;
+  readonly synopsis: string;
+}
+
+/**
+ * The commands. Each module is loaded only when its command runs (or for `help`), so that
+ * `synth` does not pay for loading deploy, diff and validate.
+ */
+const COMMANDS: Record<string, { load: () => CommandModule; summary: string }> = {
   synth: {
-    run: synthCommand,
-    synopsis: SYNTH_USAGE,
+    load: () => {
+      const m: typeof import('./commands/synth') = require('./commands/synth');
+      return { run: m.synthCommand, synopsis: m.SYNTH_USAGE };
+    },
     summary: 'synthesize environments into DIR (default dist)',
   },
-  list: { run: listCommand, synopsis: 'blueprint list', summary: 'environments and templates' },
-  diff: { run: diffCommand, synopsis: DIFF_USAGE, summary: 'per-resource review of what a change does to the output' },
+  list: {
+    load: () => {
+      const m: typeof import('./commands/list') = require('./commands/list');
+      return { run: m.listCommand, synopsis: m.LIST_USAGE };
+    },
+    summary: 'environments and templates',
+  },
+  diff: {
+    load: () => {
+      const m: typeof import('./commands/diff') = require('./commands/diff');
+      return { run: m.diffCommand, synopsis: m.DIFF_USAGE };
+    },
+    summary: 'per-resource review of what a change does to the output',
+  },
   'new-env': {
-    run: newEnvCommand,
-    synopsis: NEW_ENV_USAGE,
+    load: () => {
+      const m: typeof import('./commands/new-env') = require('./commands/new-env');
+      return { run: m.newEnvCommand, synopsis: m.NEW_ENV_USAGE };
+    },
     summary: 'write environments/NAME.yaml from a template or a copy of an environment',
   },
   validate: {
-    run: validateCommand,
-    synopsis: VALIDATE_USAGE,
-    summary: 'check manifests against the Kubernetes 1.28 schemas and the CRDs, alert PromQL, and the policy rules',
+    load: () => {
+      const m: typeof import('./commands/validate') = require('./commands/validate');
+      return { run: m.validateCommand, synopsis: m.VALIDATE_USAGE };
+    },
+    summary:
+      'check manifests against the Kubernetes 1.28 schemas and the CRDs, alert PromQL, and the policy rules',
   },
   deploy: {
-    run: (argv, io) => deployCommand(argv, io),
-    synopsis: DEPLOY_USAGE,
+    load: () => {
+      const m: typeof import('./commands/deploy') = require('./commands/deploy');
+      return { run: m.deployCommand, synopsis: m.DEPLOY_USAGE };
+    },
     summary: 'Terraform, then Kubernetes (CRDs, server-side apply with pruning, rollouts)',
   },
 };
 
 function help(): string {
   const lines = ['usage: blueprint <command> [options] [--verbose]', '', 'commands:'];
-  for (const { synopsis, summary } of Object.values(COMMANDS))
-    lines.push(`  ${synopsis}`, `      ${summary}`);
+  for (const { load, summary } of Object.values(COMMANDS))
+    lines.push(`  ${load().synopsis}`, `      ${summary}`);
   lines.push(
     '',
     'exit codes: 0 success, 1 differences or findings, 2 invalid input, 3 an external tool or cluster failed',
@@ -66,7 +90,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         message: `is not a blueprint command (commands: ${Object.keys(COMMANDS).join(', ')})`,
       });
     }
-    return await command.run(rest, io);
+    return await command.load().run(rest, io);
   } catch (error) {
     if (verbose && error instanceof Error) io.err(error.stack ?? error.message);
     if (error instanceof InputError) {
