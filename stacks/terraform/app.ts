@@ -1,3 +1,5 @@
+// Before cdktf is imported: see defer-archiver.ts.
+import './defer-archiver';
 import { App } from 'cdktf';
 import type { LoadedEnvironment } from '../../environments/load';
 import { PlatformStack } from './platform-stack';

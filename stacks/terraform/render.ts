@@ -1,3 +1,5 @@
+// Before cdktf is imported: see defer-archiver.ts.
+import './defer-archiver';
 import { App } from 'cdktf';
 import { invokeAspects } from 'cdktf/lib/synthesize/synthesizer';
 import type { LoadedEnvironment } from '../../environments/load';
