@@ -14,7 +14,9 @@ import { PlatformStack } from './platform-stack';
 export function renderTerraform(env: LoadedEnvironment): { file: OutputFile; resources: number } {
   const app = new App({ outdir: 'cdktf.out', stackTraces: false, skipValidation: false });
   const stack = new PlatformStack(app, env.name, env);
-  stack.prepareStack();
+  // prepareStack() resolves every element once more to discover cross-stack references; an
+  // environment is one stack in its own App and has none, so only its backend step is needed.
+  stack.ensureBackendExists();
   invokeAspects(stack);
   stack.runAllValidations();
   const json = stack.toTerraform() as { resource?: Record<string, Record<string, unknown>> };
