@@ -1,5 +1,6 @@
 import { environmentSchema } from '../../environments/schema/index';
 import { TempProject } from '../support/cli';
+import { MINIMAL_ENVIRONMENT } from '../support/minimal-environment';
 
 const CREDENTIALS = {
   root: { name: 'db', key: 'root' },
@@ -10,20 +11,7 @@ const CREDENTIALS = {
 /** A minimal valid environment with a 2-node database pool, a namespace and `extra` on top. */
 function parse(extra: Record<string, unknown>) {
   return environmentSchema.safeParse({
-    template: 'idc-ha',
-    kubernetesVersion: '1.28.15',
-    cluster: { kubeconfig: { context: 'ctx' } },
-    controlPlane: {
-      vip: '10.0.0.10',
-      port: 8443,
-      interface: 'eth0',
-      virtualRouterId: 51,
-      masters: [
-        { name: 'm1', address: '10.0.0.11' },
-        { name: 'm2', address: '10.0.0.12' },
-        { name: 'm3', address: '10.0.0.13' },
-      ],
-    },
+    ...MINIMAL_ENVIRONMENT,
     nodePools: [
       {
         name: 'db',

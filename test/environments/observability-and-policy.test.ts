@@ -1,21 +1,9 @@
 import { environmentSchema } from '../../environments/schema/index';
+import { MINIMAL_ENVIRONMENT } from '../support/minimal-environment';
 
 function parse(extra: Record<string, unknown>) {
   return environmentSchema.safeParse({
-    template: 'idc-ha',
-    kubernetesVersion: '1.28.15',
-    cluster: { kubeconfig: { context: 'ctx' } },
-    controlPlane: {
-      vip: '10.0.0.10',
-      port: 8443,
-      interface: 'eth0',
-      virtualRouterId: 51,
-      masters: [
-        { name: 'm1', address: '10.0.0.11' },
-        { name: 'm2', address: '10.0.0.12' },
-        { name: 'm3', address: '10.0.0.13' },
-      ],
-    },
+    ...MINIMAL_ENVIRONMENT,
     namespaces: [{ name: 'shop' }],
     ...extra,
   });
