@@ -81,15 +81,7 @@ export class Project {
       const source = this.readSource(file);
       if (!source) throw new InputError({ file, message: 'does not exist' });
       try {
-        loaded.push(
-          loadEnvironment(
-            name,
-            source,
-            (template) =>
-              templates.includes(template) ? this.readSource(this.templateFile(template)) : undefined,
-            templates,
-          ),
-        );
+        loaded.push(this.loadOne(name, source, templates));
       } catch (error) {
         if (error instanceof InputError) problems.push(error);
         else throw error;
@@ -99,6 +91,16 @@ export class Project {
     const conflicts = crossCheckEnvironments([...loaded, ...this.loadOthersQuietly(names)], names);
     if (conflicts.length > 0) throw new InputError(conflicts);
     return loaded;
+  }
+
+  /** Loads one environment file over its template (see environments/load.ts). */
+  private loadOne(name: string, source: SourceFile, templates: readonly string[]): LoadedEnvironment {
+    return loadEnvironment(
+      name,
+      source,
+      (template) => (templates.includes(template) ? this.readSource(this.templateFile(template)) : undefined),
+      templates,
+    );
   }
 
   /**
@@ -113,15 +115,7 @@ export class Project {
       const source = this.readSource(this.environmentFile(name));
       if (!source) continue;
       try {
-        others.push(
-          loadEnvironment(
-            name,
-            source,
-            (template) =>
-              templates.includes(template) ? this.readSource(this.templateFile(template)) : undefined,
-            templates,
-          ),
-        );
+        others.push(this.loadOne(name, source, templates));
       } catch (error) {
         if (!(error instanceof InputError)) throw error;
       }
