@@ -9,6 +9,12 @@ export interface Io {
 }
 
 export function processIo(): Io {
+  // `blueprint diff | head` closes the pipe early: stop quietly, as Unix tools do, instead of
+  // crashing with an unhandled EPIPE.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
   return {
     out: (line) => process.stdout.write(`${line}\n`),
     err: (line) => process.stderr.write(`${line}\n`),
