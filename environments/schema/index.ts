@@ -10,8 +10,8 @@ import { dataRules } from './data-rules';
 import { gateway, grayscale } from './gateway';
 import { gatewayRules } from './gateway-rules';
 import { namespaces } from './namespaces';
-import { nodePool } from './node-pools';
 import { nodePoolRules } from './node-pool-rules';
+import { nodePool } from './node-pools';
 import { observability } from './observability';
 import { observabilityRules } from './observability-rules';
 import { policy } from './policy';
@@ -47,18 +47,30 @@ export const environmentShape = z
     nodePools: z.array(nodePool).default([]).describe('Worker pools. @default []'),
     clusterAutoscaler: clusterAutoscaler
       .optional()
-      .describe('The cluster-autoscaler of autoscaled pools; required when a pool has minSize/maxSize. @default - none'),
+      .describe(
+        'The cluster-autoscaler of autoscaled pools; required when a pool has minSize/maxSize. @default - none',
+      ),
     namespaces,
-    tenancy: tenancy.prefault({}).describe('Cluster-wide tenancy: RBAC groups per role and priority classes. @default no groups, default priority classes'),
+    tenancy: tenancy
+      .prefault({})
+      .describe(
+        'Cluster-wide tenancy: RBAC groups per role and priority classes. @default no groups, default priority classes',
+      ),
     observability: observability
       .prefault({})
-      .describe('Monitoring, alerts and OpenTelemetry conventions. @default monitoring namespace `monitoring`'),
-    policy: policy.prefault({}).describe('Policy checks on the synthesized output and their waivers. @default no waivers'),
+      .describe(
+        'Monitoring, alerts and OpenTelemetry conventions. @default monitoring namespace `monitoring`',
+      ),
+    policy: policy
+      .prefault({})
+      .describe('Policy checks on the synthesized output and their waivers. @default no waivers'),
     services,
     gateway: gateway.optional().describe('The north-south gateway (Gateway API v1). @default - no gateway'),
     grayscale: grayscale
       .prefault({})
-      .describe('Full-link grayscale: the mark header and in-cluster lane routes. @default header x-gray-tag'),
+      .describe(
+        'Full-link grayscale: the mark header and in-cluster lane routes. @default header x-gray-tag',
+      ),
     terraform,
     databases,
     externalServices,
