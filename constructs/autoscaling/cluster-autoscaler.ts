@@ -13,6 +13,7 @@ import {
 } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import type { NodeGroupRange } from '../node-pool/node-pool';
+import type { PodPlacement } from '../scheduling/pod-placement';
 
 /** A node pool the cluster-autoscaler resizes. */
 export interface ClusterAutoscalerNodeGroup extends NodeGroupRange {
@@ -30,19 +31,6 @@ export interface CloudConfigSecret {
   readonly name: string;
   /** Key of the configuration file inside the Secret. */
   readonly key: string;
-}
-
-/** Where the cluster-autoscaler pod runs. */
-export interface ClusterAutoscalerPlacement {
-  /** Node selector of the pod. */
-  readonly nodeSelector: Readonly<Record<string, string>>;
-  /** Tolerations of the pod. */
-  readonly tolerations: readonly {
-    readonly key: string;
-    readonly operator: 'Equal' | 'Exists';
-    readonly value?: string;
-    readonly effect: string;
-  }[];
 }
 
 /** Props of {@link ClusterAutoscaler}. */
@@ -97,7 +85,7 @@ export interface ClusterAutoscalerProps {
    * Where the pod runs; it must not run on a node it may remove.
    * @default - any untainted node
    */
-  readonly placement?: ClusterAutoscalerPlacement;
+  readonly placement?: PodPlacement;
 }
 
 const METRICS_PORT = 8085;

@@ -1,5 +1,6 @@
 import { ConfigMap, k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import type { PodPlacement } from '../scheduling/pod-placement';
 import { isPinnedImage } from './image-reference';
 import { checkKeyRanges, type KeyRange } from './key-range';
 import { MysqlShardConfig } from './mysql-shard-config';
@@ -30,26 +31,6 @@ export interface ContainerResources {
   readonly memoryRequest: string;
   /** Memory limit, e.g. `2Gi`. */
   readonly memoryLimit: string;
-}
-
-/** A toleration, as in a pod spec. */
-export interface PodToleration {
-  /** Taint key. */
-  readonly key: string;
-  /** `Equal` (key and value) or `Exists` (key only). */
-  readonly operator: 'Equal' | 'Exists';
-  /** Taint value, with `Equal`. @default - any value */
-  readonly value?: string;
-  /** Taint effect. */
-  readonly effect: string;
-}
-
-/** Where the pods run: the dedicated pool's node selector and the tolerations of its taints. */
-export interface PodPlacement {
-  /** Node labels the pods select. */
-  readonly nodeSelector: Readonly<Record<string, string>>;
-  /** Taints of the pool the pods tolerate. */
-  readonly tolerations: readonly PodToleration[];
 }
 
 /** The Secrets a MySQL shard reads its passwords from. None of them is generated. */

@@ -20,6 +20,7 @@ import {
   Volume,
 } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import type { PodPlacement } from '../scheduling/pod-placement';
 
 /** A named port of a microservice. */
 export interface MicroservicePort {
@@ -83,19 +84,6 @@ export type MicroserviceEnvValue =
   | { readonly secret: { readonly name: string; readonly key: string } }
   | { readonly configMap: { readonly name: string; readonly key: string } };
 
-/** Where the pods may run: node selector and tolerations of a node pool. */
-export interface MicroservicePlacement {
-  /** Labels a node must carry. */
-  readonly nodeSelector: Readonly<Record<string, string>>;
-  /** Taints the pods tolerate. */
-  readonly tolerations: readonly {
-    readonly key: string;
-    readonly operator: 'Equal' | 'Exists';
-    readonly value?: string;
-    readonly effect: string;
-  }[];
-}
-
 /** Props of {@link Microservice}. */
 export interface MicroserviceProps {
   /** Name of the Deployment, the Service and the PodDisruptionBudget. */
@@ -139,7 +127,7 @@ export interface MicroserviceProps {
   /** Environment variables of the app, after the platform's own (OTEL_*, LANE, GRAY_*). @default {} */
   readonly env?: Readonly<Record<string, MicroserviceEnvValue>>;
   /** Node pool placement. @default - any schedulable node */
-  readonly placement?: MicroservicePlacement;
+  readonly placement?: PodPlacement;
   /** OTLP endpoint the app exports telemetry to (`OTEL_EXPORTER_OTLP_ENDPOINT`). @default - not set; the SDK's default applies */
   readonly otlpEndpoint?: string;
   /** Header that carries the lane mark, given to the app as `GRAY_HEADER`. @default x-gray-tag */

@@ -1,25 +1,15 @@
+import type { PodPlacement } from '../../constructs/scheduling/pod-placement';
 import type { EnvironmentSpec } from '../../environments/schema';
 
 /** The label every node of a pool carries (set by Terraform and kubeadm), used to select the pool. */
 export const POOL_LABEL = 'platform-blueprint.io/pool';
-
-/** Where a workload runs: the pool's nodes, tolerating the pool's taints. */
-export interface Placement {
-  readonly nodeSelector: Readonly<Record<string, string>>;
-  readonly tolerations: readonly {
-    key: string;
-    operator: 'Equal' | 'Exists';
-    value?: string;
-    effect: string;
-  }[];
-}
 
 /**
  * The placement of a workload on a pool: select the pool's label and tolerate each of its
  * taints exactly (key, value and effect), so that the workload lands on that pool only.
  * Undefined pool: no placement (schedulable on untainted nodes).
  */
-export function placementFor(spec: EnvironmentSpec, poolName: string | undefined): Placement | undefined {
+export function placementFor(spec: EnvironmentSpec, poolName: string | undefined): PodPlacement | undefined {
   if (poolName === undefined) return undefined;
   const pool = spec.nodePools.find((candidate) => candidate.name === poolName);
   if (!pool)

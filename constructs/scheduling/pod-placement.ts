@@ -1,0 +1,22 @@
+/** A toleration, as in a pod spec. */
+export interface PodToleration {
+  /** Taint key. */
+  readonly key: string;
+  /** `Equal` (key and value) or `Exists` (key only). */
+  readonly operator: 'Equal' | 'Exists';
+  /** Taint value, with `Equal`. @default - any value */
+  readonly value?: string;
+  /** Taint effect. */
+  readonly effect: string;
+}
+
+/**
+ * Where pods run: a node pool's node selector and the tolerations of its taints. One shape for
+ * every workload construct (microservices, database shards, the cluster-autoscaler).
+ */
+export interface PodPlacement {
+  /** Node labels the pods select. */
+  readonly nodeSelector: Readonly<Record<string, string>>;
+  /** Taints of the pool the pods tolerate. */
+  readonly tolerations: readonly PodToleration[];
+}
