@@ -13,7 +13,7 @@ import {
 } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import type { NodeGroupRange } from '../node-pool/node-pool';
-import type { PodPlacement } from '../scheduling/pod-placement';
+import { type PodPlacement, patchPlacement } from '../scheduling/pod-placement';
 
 /** A node pool the cluster-autoscaler resizes. */
 export interface ClusterAutoscalerNodeGroup extends NodeGroupRange {
@@ -220,18 +220,7 @@ export class ClusterAutoscaler extends Construct {
     object.addJsonPatch(
       JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }),
     );
-    if (props.placement) {
-      object.addJsonPatch(
-        JsonPatch.add('/spec/template/spec/nodeSelector', { ...props.placement.nodeSelector }),
-      );
-      if (props.placement.tolerations.length > 0)
-        object.addJsonPatch(
-          JsonPatch.add(
-            '/spec/template/spec/tolerations',
-            props.placement.tolerations.map((toleration) => ({ ...toleration })),
-          ),
-        );
-    }
+    patchPlacement(object, props.placement);
     if (props.cloudConfig) {
       object.addJsonPatch(
         JsonPatch.add('/spec/template/spec/volumes', [

@@ -1,3 +1,5 @@
+import { type ApiObject, JsonPatch } from 'cdk8s';
+
 /** A toleration, as in a pod spec. */
 export interface PodToleration {
   /** Taint key. */
@@ -19,4 +21,22 @@ export interface PodPlacement {
   readonly nodeSelector: Readonly<Record<string, string>>;
   /** Taints of the pool the pods tolerate. */
   readonly tolerations: readonly PodToleration[];
+}
+
+/**
+ * Puts a placement into a pod template through JSON patches, for cdk8s-plus workloads whose
+ * API has no node selector or typed tolerations: the pool's label as `nodeSelector`, and its
+ * tolerations when it has taints.
+ */
+export function patchPlacement(object: ApiObject, placement: PodPlacement | undefined): void {
+  if (!placement) return;
+  object.addJsonPatch(JsonPatch.add('/spec/template/spec/nodeSelector', { ...placement.nodeSelector }));
+  if (placement.tolerations.length > 0) {
+    object.addJsonPatch(
+      JsonPatch.add(
+        '/spec/template/spec/tolerations',
+        placement.tolerations.map((toleration) => ({ ...toleration })),
+      ),
+    );
+  }
 }

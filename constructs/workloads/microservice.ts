@@ -20,7 +20,7 @@ import {
   Volume,
 } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import type { PodPlacement } from '../scheduling/pod-placement';
+import { type PodPlacement, patchPlacement } from '../scheduling/pod-placement';
 
 /** A named port of a microservice. */
 export interface MicroservicePort {
@@ -372,19 +372,7 @@ export class Microservice extends Construct {
         spread('kubernetes.io/hostname', this.selectorLabels),
       ]),
     );
-    if (props.placement) {
-      deploymentObject.addJsonPatch(
-        JsonPatch.add('/spec/template/spec/nodeSelector', { ...props.placement.nodeSelector }),
-      );
-      if (props.placement.tolerations.length > 0) {
-        deploymentObject.addJsonPatch(
-          JsonPatch.add(
-            '/spec/template/spec/tolerations',
-            props.placement.tolerations.map((t) => ({ ...t })),
-          ),
-        );
-      }
-    }
+    patchPlacement(deploymentObject, props.placement);
     if (protocol === 'grpc') {
       const kinds = [
         ['startupProbe', probes.startup, 'startupProbe'],
