@@ -5,9 +5,12 @@ import type { OutputFile } from '../stacks/output-file';
 
 const DEFAULT_MODE = 0o644;
 
+/** The parts of one environment's output directory (the contract layout). */
+const OUTPUT_PARTS = ['terraform', 'kubernetes', 'hosts', 'topology.md'];
+
 /** Whether a directory looks like one environment's synthesized output. */
-function isEnvironmentOutput(dir: string): boolean {
-  return ['terraform', 'kubernetes', 'hosts'].some((part) => fs.existsSync(path.join(dir, part)));
+export function isEnvironmentOutput(dir: string): boolean {
+  return OUTPUT_PARTS.some((part) => fs.existsSync(path.join(dir, part)));
 }
 
 /**

@@ -9,9 +9,10 @@ import { type EnvironmentTree, hasChanges, type OutputTrees } from '../diff/mode
 import { renderJson } from '../diff/render-json';
 import { renderMarkdown } from '../diff/render-markdown';
 import { renderText } from '../diff/render-text';
-import { isEnvironmentOutput, readOutputTrees } from '../diff/tree-reader';
+import { readOutputTrees } from '../diff/tree-reader';
 import { ExitCode } from '../errors';
 import type { Io } from '../io';
+import { isEnvironmentOutput } from '../output-tree';
 import { Project } from '../project';
 import { synthesizeProject } from './synth';
 import { usage } from './usage';

@@ -9,6 +9,7 @@ import { isKubernetes128Kind, kubernetes128PropsType } from '../../stacks/policy
 import { KubernetesFields } from '../../stacks/policy/kubernetes-fields';
 import { collectObjects, type FoundObject, objectRef } from '../../stacks/policy/manifests';
 import { promqlProblems } from '../../stacks/policy/promql';
+import { readCrdFiles } from '../crd-files';
 import { ExitCode } from '../errors';
 import type { Io } from '../io';
 import { Project } from '../project';
@@ -21,16 +22,7 @@ export const VALIDATE_USAGE = 'blueprint validate [--env NAME]...';
 let crdSchemas: CrdSchemas | undefined;
 function crds(): CrdSchemas {
   if (!crdSchemas) {
-    const root = path.join(__dirname, '..', '..', 'crds');
-    const texts: string[] = [];
-    for (const dir of fs
-      .readdirSync(root, { withFileTypes: true })
-      .sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      if (!dir.isDirectory()) continue;
-      for (const file of fs.readdirSync(path.join(root, dir.name)).sort())
-        if (file.endsWith('.yaml')) texts.push(fs.readFileSync(path.join(root, dir.name, file), 'utf8'));
-    }
-    crdSchemas = CrdSchemas.fromYaml(texts);
+    crdSchemas = CrdSchemas.fromYaml(readCrdFiles().map(({ content }) => content));
   }
   return crdSchemas;
 }

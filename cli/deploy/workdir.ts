@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { EnvironmentOutput } from '../../stacks/environment';
+import { CRDS_DIR, readCrdFiles } from '../crd-files';
 import { applySetCrdYaml, applySetParentYaml } from './applyset';
 import { type CrdEntry, parseCrd } from './manifests';
 
@@ -17,26 +18,11 @@ export function workDirOf(environment: string): string {
   return `${WORK_ROOT}/${environment}`;
 }
 
-/** The crds/ folder that ships with the blueprint (beside cli/). */
-export const CRDS_DIR = path.resolve(__dirname, '..', '..', 'crds');
+export { CRDS_DIR };
 
 /** Every CRD under `crdsDir`, sorted by file. */
 export function loadCrdCatalog(crdsDir: string = CRDS_DIR): (CrdEntry & { readonly content: string })[] {
-  const entries: (CrdEntry & { readonly content: string })[] = [];
-  const walk = (dir: string, prefix: string) => {
-    for (const entry of fs
-      .readdirSync(dir, { withFileTypes: true })
-      .sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const relative = prefix ? `${prefix}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) walk(path.join(dir, entry.name), relative);
-      else if (entry.name.endsWith('.yaml')) {
-        const content = fs.readFileSync(path.join(dir, entry.name), 'utf8');
-        entries.push({ ...parseCrd(relative, content), content });
-      }
-    }
-  };
-  if (fs.existsSync(crdsDir)) walk(crdsDir, '');
-  return entries;
+  return readCrdFiles(crdsDir).map(({ file, content }) => ({ ...parseCrd(file, content), content }));
 }
 
 /** Whether a process with this id runs on this machine. */

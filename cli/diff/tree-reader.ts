@@ -1,15 +1,8 @@
 // I/O: reads synthesized output trees from disk for the pure diff engine.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isEnvironmentOutput } from '../output-tree';
 import type { EnvironmentTree, OutputTrees, TreeFile } from './model';
-
-/** The parts of one environment's output directory (the contract layout). */
-const PARTS = ['terraform', 'kubernetes', 'hosts', 'topology.md'];
-
-/** Whether a directory looks like one environment's synthesized output. */
-export function isEnvironmentOutput(dir: string): boolean {
-  return PARTS.some((part) => fs.existsSync(path.join(dir, part)));
-}
 
 /** Every file under `root` with its text and permission bits, keyed by forward-slash relative path. */
 export function readEnvironmentTree(root: string): EnvironmentTree {

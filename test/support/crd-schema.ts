@@ -1,5 +1,5 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readCrdFiles } from '../../cli/crd-files';
 import { CrdSchemas } from '../../stacks/policy/crd-schemas';
 import { REPO_ROOT } from './cli';
 
@@ -8,15 +8,7 @@ let schemas: CrdSchemas | undefined;
 /** Every CRD under crds/, compiled once per test file. */
 function load(): CrdSchemas {
   if (schemas) return schemas;
-  const root = path.join(REPO_ROOT, 'crds');
-  const texts: string[] = [];
-  for (const dir of fs.readdirSync(root, { withFileTypes: true })) {
-    if (!dir.isDirectory()) continue;
-    for (const file of fs.readdirSync(path.join(root, dir.name)).sort()) {
-      if (file.endsWith('.yaml')) texts.push(fs.readFileSync(path.join(root, dir.name, file), 'utf8'));
-    }
-  }
-  schemas = CrdSchemas.fromYaml(texts);
+  schemas = CrdSchemas.fromYaml(readCrdFiles(path.join(REPO_ROOT, 'crds')).map(({ content }) => content));
   return schemas;
 }
 
