@@ -4,6 +4,12 @@ import { crossCheckEnvironments } from '../environments/cross-checks';
 import { InputError } from '../environments/input-error';
 import { type LoadedEnvironment, loadEnvironment, type SourceFile } from '../environments/load';
 
+/** An environment's name: a DNS-1123 label, as it names the output folder and Kubernetes objects. */
+export const ENVIRONMENT_NAME = /^(?=.{1,63}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+
+/** The largest environment or template file blueprint reads. */
+export const MAX_SOURCE_BYTES = 1024 * 1024;
+
 /** The project's environment files and templates, found from the working directory. */
 export class Project {
   /** Finds the nearest directory at or above `cwd` that holds `environments/templates/`. */
@@ -45,10 +51,42 @@ export class Project {
     return `environments/templates/${name}.yaml`;
   }
 
+  /**
+   * Reads an environment or template file as text. Refused with an input error: something
+   * that is not a regular file, a file over {@link MAX_SOURCE_BYTES}, and binary content (a
+   * NUL byte or bytes that are not UTF-8).
+   */
   readSource(relative: string): SourceFile | undefined {
     const full = path.join(this.root, relative);
-    if (!fs.existsSync(full)) return undefined;
-    return { file: relative, text: fs.readFileSync(full, 'utf8') };
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(full);
+    } catch {
+      return undefined;
+    }
+    if (!stat.isFile()) throw new InputError({ file: relative, message: 'is not a regular file' });
+    if (stat.size > MAX_SOURCE_BYTES)
+      throw new InputError({
+        file: relative,
+        message: `is ${stat.size} bytes; an environment file may have at most ${MAX_SOURCE_BYTES} bytes (1 MiB)`,
+      });
+    const bytes = fs.readFileSync(full);
+    const nul = bytes.indexOf(0);
+    if (nul >= 0)
+      throw new InputError({
+        file: relative,
+        message: `is binary (a NUL byte at offset ${nul}); environment files are YAML text`,
+      });
+    let text: string;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch {
+      throw new InputError({
+        file: relative,
+        message: 'is not UTF-8 text; environment files are YAML in UTF-8',
+      });
+    }
+    return { file: relative, text };
   }
 
   /**
@@ -78,6 +116,17 @@ export class Project {
     const problems: InputError[] = [];
     for (const name of names) {
       const file = this.environmentFile(name);
+      if (!ENVIRONMENT_NAME.test(name)) {
+        problems.push(
+          new InputError({
+            file,
+            value: name,
+            message:
+              'is not a usable environment name: the file name must be a DNS-1123 label (lowercase letters, digits and "-", at most 63), as it names the output folder and Kubernetes objects',
+          }),
+        );
+        continue;
+      }
       const source = this.readSource(file);
       if (!source) throw new InputError({ file, message: 'does not exist' });
       try {
@@ -111,7 +160,9 @@ export class Project {
   loadOthersQuietly(names: readonly string[]): LoadedEnvironment[] {
     const templates = this.templateNames();
     const others: LoadedEnvironment[] = [];
-    for (const name of this.environmentNames().filter((known) => !names.includes(known))) {
+    for (const name of this.environmentNames().filter(
+      (known) => !names.includes(known) && ENVIRONMENT_NAME.test(known),
+    )) {
       const source = this.readSource(this.environmentFile(name));
       if (!source) continue;
       try {

@@ -41,8 +41,23 @@ export function parseYaml(source: SourceFile): ParsedYaml {
       }),
     );
   }
-  return { source, doc, lines, value: doc.toJS({ maxAliasCount: 100 }) ?? {} };
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    // The yaml library refuses alias expansion beyond the limit (an "alias bomb").
+    if (error instanceof ReferenceError)
+      throw new InputError({
+        file: source.file,
+        message: `expands YAML aliases too far (${error.message}); an environment file may use aliases, but at most ${MAX_ALIAS_COUNT} expanded nodes of them`,
+      });
+    throw error;
+  }
+  return { source, doc, lines, value: value ?? {} };
 }
+
+/** How many nodes aliases may expand to in one file (yaml's `maxAliasCount`). */
+const MAX_ALIAS_COUNT = 100;
 
 /** Objects merge key by key; lists and scalars from the environment replace the template's. */
 export function mergeValues(base: unknown, override: unknown): unknown {

@@ -1,4 +1,6 @@
 import { App as Cdk8sApp } from 'cdk8s';
+import { ValidationError } from '../constructs/core/validation-error';
+import { InputError } from '../environments/input-error';
 import type { LoadedEnvironment } from '../environments/load';
 import { renderHostFiles } from './hosts';
 import { renderAnsible } from './hosts/ansible';
@@ -28,6 +30,26 @@ export interface EnvironmentOutput {
 export function synthesizeEnvironment(
   env: LoadedEnvironment,
   options: { readonly enforcePolicy?: boolean } = {},
+): EnvironmentOutput {
+  try {
+    return buildEnvironment(env, options);
+  } catch (error) {
+    // A construct refused a value the schema let through: that is still the user's input
+    // (exit 2, naming the environment file), not a bug in blueprint.
+    if (error instanceof ValidationError) {
+      throw new InputError({
+        file: env.file,
+        ...(error.constructPath === undefined ? {} : { path: error.constructPath }),
+        message: error.message,
+      });
+    }
+    throw error;
+  }
+}
+
+function buildEnvironment(
+  env: LoadedEnvironment,
+  options: { readonly enforcePolicy?: boolean },
 ): EnvironmentOutput {
   const terraform = renderTerraform(env);
   const app = new Cdk8sApp({ outdir: 'cdk8s.out' });

@@ -25,13 +25,12 @@ import {
 import { synthesizeEnvironment } from '../../stacks/environment';
 import { ExitCode } from '../errors';
 import type { Io } from '../io';
-import { Project } from '../project';
+import { ENVIRONMENT_NAME, Project } from '../project';
 import { usage } from './usage';
 
 export const NEW_ENV_USAGE =
   'blueprint new-env NAME --from TEMPLATE|ENV [--set PATH=VALUE]... [--map-addresses FROM=TO]... [--dry-run]';
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
 /**
@@ -130,7 +129,7 @@ export async function newEnvCommand(argv: string[], io: Io): Promise<number> {
 }
 
 function checkName(project: Project, name: string, file: string): void {
-  if (!DNS_LABEL.test(name)) {
+  if (!ENVIRONMENT_NAME.test(name)) {
     throw new InputError({
       path: 'NAME',
       value: name,

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { type EnvironmentOutput, synthesizeEnvironment } from '../../stacks/environment';
 import { ExitCode } from '../errors';
 import type { Io } from '../io';
-import { compareOutputs, staleEnvironmentDirs, writeOutputs } from '../output-tree';
+import { checkOutputDirectory, compareOutputs, staleEnvironmentDirs, writeOutputs } from '../output-tree';
 import { Project } from '../project';
 import { synthesizeAll } from '../synth-pool';
 import { usage } from './usage';
@@ -37,6 +37,7 @@ export async function synthCommand(argv: string[], io: Io): Promise<number> {
   const outDir = values.out ? path.resolve(io.cwd, values.out) : path.join(project.root, 'dist');
   const shownOut = values.out ?? (path.relative(io.cwd, outDir) || '.');
   const envNames = values.env ?? [];
+  checkOutputDirectory(outDir, shownOut, project.root);
   const started = performance.now();
   const envs = project.loadEnvironments(project.selectEnvironments(envNames));
   const many = envs.length >= 10;
@@ -48,10 +49,11 @@ export async function synthCommand(argv: string[], io: Io): Promise<number> {
   });
   const outputs = timed.map(({ output }) => output);
   // Only a full synthesis knows which environment directories are stale.
-  const stale = envNames.length === 0 ? staleEnvironmentDirs(outDir, project.environmentNames()) : [];
+  const stale =
+    envNames.length === 0 ? staleEnvironmentDirs(outDir, shownOut, project.environmentNames()) : [];
   if (values.check) {
     const differences = [
-      ...compareOutputs(outDir, outputs),
+      ...compareOutputs(outDir, outputs, shownOut),
       ...stale.map((name) => ({ path: `${name}/`, kind: 'extra' as const })),
     ];
     if (differences.length === 0) {
@@ -65,7 +67,7 @@ export async function synthCommand(argv: string[], io: Io): Promise<number> {
     );
     return ExitCode.FINDINGS;
   }
-  writeOutputs(outDir, outputs, stale);
+  writeOutputs(outDir, shownOut, outputs, stale);
   const removed = stale.length > 0 ? `, removed ${stale.join(', ')}` : '';
   io.out(
     `wrote ${outputs.length} environments to ${shownOut}${removed} in ${Math.round(performance.now() - started)} ms`,

@@ -1,22 +1,16 @@
 // I/O: reads synthesized output trees from disk for the pure diff engine.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { isEnvironmentOutput } from '../output-tree';
+import { environmentFiles } from '../output-tree';
 import type { EnvironmentTree, OutputTrees, TreeFile } from './model';
 
-/** Every file under `root` with its text and permission bits, keyed by forward-slash relative path. */
-export function readEnvironmentTree(root: string): EnvironmentTree {
+/** The files blueprint wrote under `root` (by its manifest) with their text and permission bits. */
+export function readEnvironmentTree(root: string, files: readonly string[]): EnvironmentTree {
   const out = new Map<string, TreeFile>();
-  const walk = (dir: string, prefix: string) => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-      const relative = prefix ? `${prefix}/${entry.name}` : entry.name;
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(full, relative);
-      else if (entry.isFile())
-        out.set(relative, { content: fs.readFileSync(full, 'utf8'), mode: fs.statSync(full).mode & 0o777 });
-    }
-  };
-  walk(root, '');
+  for (const relative of files) {
+    const full = path.join(root, ...relative.split('/'));
+    out.set(relative, { content: fs.readFileSync(full, 'utf8'), mode: fs.lstatSync(full).mode & 0o777 });
+  }
   return out;
 }
 
@@ -33,7 +27,8 @@ export function readOutputTrees(dir: string, only?: ReadonlySet<string>): Output
     if (!entry.isDirectory() || entry.name.startsWith('.')) continue;
     if (only && !only.has(entry.name)) continue;
     const root = path.join(dir, entry.name);
-    if (isEnvironmentOutput(root)) trees.set(entry.name, readEnvironmentTree(root));
+    const files = environmentFiles(root);
+    if (files) trees.set(entry.name, readEnvironmentTree(root, files));
   }
   return trees;
 }

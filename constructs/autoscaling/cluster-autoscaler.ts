@@ -12,6 +12,7 @@ import {
   ServiceAccount,
 } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { ValidationError } from '../core/validation-error';
 import type { NodeGroupRange } from '../node-pool/node-pool';
 import { type PodPlacement, patchPlacement } from '../scheduling/pod-placement';
 
@@ -111,14 +112,15 @@ export class ClusterAutoscaler extends Construct {
     super(scope, id);
     const name = props.name ?? 'cluster-autoscaler';
     const namespace = props.namespace ?? 'kube-system';
-    if (props.nodeGroups.length === 0) throw new Error(`'nodeGroups' of ClusterAutoscaler '${id}' is empty`);
+    if (props.nodeGroups.length === 0)
+      throw new ValidationError(`'nodeGroups' of ClusterAutoscaler '${id}' is empty`);
     const groups = new Set<string>();
     for (const group of props.nodeGroups) {
       if (group.minSize < 0 || group.maxSize < 1 || group.minSize > group.maxSize)
-        throw new Error(
+        throw new ValidationError(
           `node group '${group.group}': 'minSize' (${group.minSize}) must be 0..'maxSize' (${group.maxSize}), maxSize >= 1`,
         );
-      if (groups.has(group.group)) throw new Error(`node group '${group.group}' is given twice`);
+      if (groups.has(group.group)) throw new ValidationError(`node group '${group.group}' is given twice`);
       groups.add(group.group);
     }
     const unneeded = props.scaleDownUnneededTime ?? '10m';
@@ -127,10 +129,11 @@ export class ClusterAutoscaler extends Construct {
       ['scaleDownUnneededTime', unneeded],
       ['scaleDownDelayAfterAdd', delayAfterAdd],
     ] as const) {
-      if (!GO_DURATION.test(value)) throw new Error(`'${flag}' (${value}) is not a Go duration such as 10m`);
+      if (!GO_DURATION.test(value))
+        throw new ValidationError(`'${flag}' (${value}) is not a Go duration such as 10m`);
     }
     if (/:latest$/.test(props.image) || !/[:@]/.test(props.image.slice(props.image.lastIndexOf('/') + 1)))
-      throw new Error(`'image' (${props.image}) must be pinned by tag or digest, never :latest`);
+      throw new ValidationError(`'image' (${props.image}) must be pinned by tag or digest, never :latest`);
 
     const ignoreLabels = [
       ...new Set(props.nodeGroups.flatMap((group) => group.balancingIgnoreLabels ?? [])),

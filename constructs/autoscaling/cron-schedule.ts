@@ -1,3 +1,5 @@
+import { ValidationError } from '../core/validation-error';
+
 /**
  * Field of a seconds-first cron expression, as the CronHPA controller (ringtail/go-cron, a
  * robfig/cron fork) reads it.
@@ -72,7 +74,9 @@ export class CronSchedule {
   public static parse(expression: string): CronSchedule {
     const result = CronSchedule.check(expression);
     if (!result.ok)
-      throw new Error(`${JSON.stringify(expression)} is not a valid CronHPA schedule: ${result.problem}`);
+      throw new ValidationError(
+        `${JSON.stringify(expression)} is not a valid CronHPA schedule: ${result.problem}`,
+      );
     return new CronSchedule(expression, result.kind);
   }
 

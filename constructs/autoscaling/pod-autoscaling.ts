@@ -10,6 +10,7 @@ import {
   ScalingStrategy,
 } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { ValidationError } from '../core/validation-error';
 import { type ResolvedScalingRules, resolveScalingRules, type ScalingBehaviorSpec } from './scaling-behavior';
 import { ScheduledScaler, type ScheduledScalingJob } from './scheduled-scaler';
 
@@ -87,18 +88,18 @@ export class PodAutoscaling extends Construct {
     super(scope, id);
     const { minReplicas, maxReplicas } = props;
     if (!Number.isInteger(minReplicas) || minReplicas < 1)
-      throw new Error(`'minReplicas' (${minReplicas}) must be a whole number >= 1`);
+      throw new ValidationError(`'minReplicas' (${minReplicas}) must be a whole number >= 1`);
     if (!Number.isInteger(maxReplicas) || maxReplicas < minReplicas)
-      throw new Error(`'minReplicas' (${minReplicas}) must be <= 'maxReplicas' (${maxReplicas})`);
+      throw new ValidationError(`'minReplicas' (${minReplicas}) must be <= 'maxReplicas' (${maxReplicas})`);
     for (const [field, value] of [
       ['cpuUtilization', props.cpuUtilization],
       ['memoryUtilization', props.memoryUtilization],
     ] as const) {
       if (value !== undefined && (!Number.isInteger(value) || value < 1 || value > 100))
-        throw new Error(`'${field}' (${value}) must be a whole percentage 1-100`);
+        throw new ValidationError(`'${field}' (${value}) must be a whole percentage 1-100`);
     }
     if (props.excludeDates?.length && !props.schedules?.length)
-      throw new Error(
+      throw new ValidationError(
         `'excludeDates' (${props.excludeDates.length}) given without 'schedules'; nothing to exclude`,
       );
 

@@ -1,3 +1,4 @@
+import { ValidationError } from '../core/validation-error';
 /**
  * HPA `behavior` (autoscaling/v2): how fast a HorizontalPodAutoscaler may add and remove
  * replicas. Plain data, so that an environment file can override any part of it.
@@ -98,19 +99,21 @@ export function resolveScalingRules(
   };
   const window = resolved.stabilizationWindowSeconds;
   if (!Number.isInteger(window) || window < 0 || window > 3600)
-    throw new Error(`'${direction}.stabilizationWindowSeconds' (${window}) must be a whole number 0-3600`);
+    throw new ValidationError(
+      `'${direction}.stabilizationWindowSeconds' (${window}) must be a whole number 0-3600`,
+    );
   // The API server rejects an empty list, even with selectPolicy Disabled.
   if (resolved.policies.length === 0)
-    throw new Error(
+    throw new ValidationError(
       `'${direction}.policies' is empty; give at least one policy (or leave it out for the defaults)`,
     );
   resolved.policies.forEach((policy, index) => {
     if (!Number.isInteger(policy.value) || policy.value < 1)
-      throw new Error(
+      throw new ValidationError(
         `'${direction}.policies[${index}].value' (${policy.value}) must be a whole number >= 1`,
       );
     if (!Number.isInteger(policy.periodSeconds) || policy.periodSeconds < 1 || policy.periodSeconds > 1800)
-      throw new Error(
+      throw new ValidationError(
         `'${direction}.policies[${index}].periodSeconds' (${policy.periodSeconds}) must be a whole number 1-1800`,
       );
   });

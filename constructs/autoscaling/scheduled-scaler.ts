@@ -2,6 +2,7 @@ import { Lazy } from 'cdk8s';
 import type { HorizontalPodAutoscaler } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { CronHorizontalPodAutoscaler } from '../../imports/cronhpa-autoscaling.alibabacloud.com';
+import { ValidationError } from '../core/validation-error';
 import { CronSchedule } from './cron-schedule';
 
 /** One scheduled change of an HPA's lower bound. */
@@ -67,7 +68,7 @@ export class ScheduledScaler extends Construct {
     this.jobs = [];
     this.excludeDates = [];
     if (props.jobs.length === 0)
-      throw new Error(`'jobs' of ScheduledScaler '${id}' is empty; give at least one`);
+      throw new ValidationError(`'jobs' of ScheduledScaler '${id}' is empty; give at least one`);
     for (const job of props.jobs) this.addJob(job);
     for (const date of props.excludeDates ?? []) this.addExcludeDate(date);
     this.apiObject = new CronHorizontalPodAutoscaler(this, 'Resource', {
@@ -97,12 +98,14 @@ export class ScheduledScaler extends Construct {
   /** Adds a scheduled change; throws on a bad schedule, a repeated name or a size above the HPA's maximum. */
   public addJob(job: ScheduledScalingJob): void {
     if (this.jobs.some((existing) => existing.name === job.name))
-      throw new Error(`job name '${job.name}' is used twice; job names must be unique`);
+      throw new ValidationError(`job name '${job.name}' is used twice; job names must be unique`);
     CronSchedule.parse(job.schedule);
     if (!Number.isInteger(job.targetSize) || job.targetSize < 1)
-      throw new Error(`job '${job.name}': 'targetSize' (${job.targetSize}) must be a whole number >= 1`);
+      throw new ValidationError(
+        `job '${job.name}': 'targetSize' (${job.targetSize}) must be a whole number >= 1`,
+      );
     if (job.targetSize > this.hpa.maxReplicas)
-      throw new Error(
+      throw new ValidationError(
         `job '${job.name}': 'targetSize' (${job.targetSize}) must be <= the HPA's 'maxReplicas' (${this.hpa.maxReplicas}); the controller would silently raise the maximum`,
       );
     this.jobs.push({ ...job });
@@ -112,7 +115,7 @@ export class ScheduledScaler extends Construct {
   public addExcludeDate(expression: string): void {
     const check = CronSchedule.check(expression, { fieldsOnly: true });
     if (!check.ok)
-      throw new Error(
+      throw new ValidationError(
         `excludeDates ${JSON.stringify(expression)} is not a valid cron expression: ${check.problem}`,
       );
     this.excludeDates.push(expression);

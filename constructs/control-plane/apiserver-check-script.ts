@@ -1,3 +1,4 @@
+import { ValidationError } from '../core/validation-error';
 /** Props of {@link ApiServerCheckScript}. */
 export interface ApiServerCheckScriptProps {
   /** The master the script runs on, named in its header. */
@@ -31,20 +32,20 @@ export class ApiServerCheckScript {
     for (const key of ['apiServerPort', 'haproxyPort'] as const) {
       const value = props[key];
       if (!Number.isInteger(value) || value < 1 || value > 65535) {
-        throw new Error(`ApiServerCheckScript: '${key}' (${value}) must be a port from 1 to 65535`);
+        throw new ValidationError(`ApiServerCheckScript: '${key}' (${value}) must be a port from 1 to 65535`);
       }
     }
     if (props.apiServerPort === props.haproxyPort) {
-      throw new Error(
+      throw new ValidationError(
         `ApiServerCheckScript: 'haproxyPort' (${props.haproxyPort}) must differ from 'apiServerPort' (${props.apiServerPort})`,
       );
     }
     const timeout = props.requestTimeoutSeconds ?? 1;
     if (!Number.isInteger(timeout) || timeout < 1 || timeout > 60) {
-      throw new Error(`ApiServerCheckScript: 'requestTimeoutSeconds' (${timeout}) must be 1 to 60`);
+      throw new ValidationError(`ApiServerCheckScript: 'requestTimeoutSeconds' (${timeout}) must be 1 to 60`);
     }
     if (!/^[A-Za-z0-9._-]+$/.test(props.hostName)) {
-      throw new Error(
+      throw new ValidationError(
         `ApiServerCheckScript: 'hostName' (${JSON.stringify(props.hostName)}) must be a host name`,
       );
     }

@@ -1,5 +1,6 @@
 import { Yaml } from 'cdk8s';
 import { Construct } from 'constructs';
+import { ValidationError } from '../core/validation-error';
 import { ApiServerCheckScript } from './apiserver-check-script';
 import { HaproxyConfig } from './haproxy-config';
 import { HaproxyStaticPod } from './haproxy-static-pod';
@@ -121,24 +122,26 @@ export class HaControlPlane extends Construct {
   constructor(scope: Construct, id: string, props: HaControlPlaneProps) {
     super(scope, id);
     const count = props.masters.length;
-    if (count < 1) throw new Error("HaControlPlane: 'masters' must hold at least one master");
+    if (count < 1) throw new ValidationError("HaControlPlane: 'masters' must hold at least one master");
     if (priorityStepFor(count) < 2) {
-      throw new Error(`HaControlPlane: 'masters' (${count}) must be at most 50 (VRRP priorities run out)`);
+      throw new ValidationError(
+        `HaControlPlane: 'masters' (${count}) must be at most 50 (VRRP priorities run out)`,
+      );
     }
     if (props.port === props.apiServerPort) {
-      throw new Error(
+      throw new ValidationError(
         `HaControlPlane: 'port' (${props.port}) must differ from 'apiServerPort' (${props.apiServerPort})`,
       );
     }
     const names = new Set(props.masters.map((m) => m.name));
     const addresses = new Set(props.masters.map((m) => m.address));
     if (names.size !== count || addresses.size !== count) {
-      throw new Error(
+      throw new ValidationError(
         `HaControlPlane: master names (${props.masters.map((m) => m.name).join(', ')}) and addresses (${props.masters.map((m) => m.address).join(', ')}) must be unique`,
       );
     }
     if (addresses.has(props.vip)) {
-      throw new Error(`HaControlPlane: 'vip' (${props.vip}) must not be a master's address`);
+      throw new ValidationError(`HaControlPlane: 'vip' (${props.vip}) must not be a master's address`);
     }
     this.props = props;
     this.masters = props.masters;
@@ -277,7 +280,7 @@ export class HaControlPlane extends Construct {
   private indexOf(masterName: string): number {
     const index = this.props.masters.findIndex((m) => m.name === masterName);
     if (index === -1) {
-      throw new Error(
+      throw new ValidationError(
         `HaControlPlane: ${JSON.stringify(masterName)} is not a master (masters: ${this.props.masters.map((m) => m.name).join(', ')})`,
       );
     }

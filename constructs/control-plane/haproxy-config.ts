@@ -1,3 +1,4 @@
+import { ValidationError } from '../core/validation-error';
 /** One kube-apiserver behind HAProxy. */
 export interface HaproxyBackendServer {
   /** Server name in HAProxy's logs and stats, usually the master's host name. */
@@ -63,19 +64,23 @@ export class HaproxyConfig {
     for (const key of ['frontendPort', 'apiServerPort'] as const) {
       const value = props[key];
       if (!Number.isInteger(value) || value < 1 || value > 65535) {
-        throw new Error(`HaproxyConfig: '${key}' (${value}) must be a port from 1 to 65535`);
+        throw new ValidationError(`HaproxyConfig: '${key}' (${value}) must be a port from 1 to 65535`);
       }
     }
-    if (props.servers.length === 0) throw new Error("HaproxyConfig: 'servers' must hold at least one server");
+    if (props.servers.length === 0)
+      throw new ValidationError("HaproxyConfig: 'servers' must hold at least one server");
     const names = new Set<string>();
     for (const server of props.servers) {
       if (!/^[A-Za-z0-9._-]+$/.test(server.name)) {
-        throw new Error(`HaproxyConfig: server name (${JSON.stringify(server.name)}) must be a host name`);
+        throw new ValidationError(
+          `HaproxyConfig: server name (${JSON.stringify(server.name)}) must be a host name`,
+        );
       }
-      if (names.has(server.name)) throw new Error(`HaproxyConfig: server name (${server.name}) repeats`);
+      if (names.has(server.name))
+        throw new ValidationError(`HaproxyConfig: server name (${server.name}) repeats`);
       names.add(server.name);
       if (!/^[A-Za-z0-9.:-]+$/.test(server.address)) {
-        throw new Error(
+        throw new ValidationError(
           `HaproxyConfig: server address (${JSON.stringify(server.address)}) must be a host or IP`,
         );
       }
@@ -91,7 +96,7 @@ export class HaproxyConfig {
     for (const key of positive) {
       const value = props[key];
       if (value !== undefined && (!Number.isInteger(value) || (value as number) < 1)) {
-        throw new Error(`HaproxyConfig: '${key}' (${String(value)}) must be a whole number >= 1`);
+        throw new ValidationError(`HaproxyConfig: '${key}' (${String(value)}) must be a whole number >= 1`);
       }
     }
     this.props = props;

@@ -1,5 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { ValidationError } from '../core/validation-error';
 
 /** Props of {@link HaproxyStaticPod}. */
 export interface HaproxyStaticPodProps {
@@ -27,7 +28,7 @@ export class HaproxyStaticPod extends Construct {
   constructor(scope: Construct, id: string, props: HaproxyStaticPodProps) {
     super(scope, id);
     if (!Number.isInteger(props.frontendPort) || props.frontendPort < 1 || props.frontendPort > 65535) {
-      throw new Error(
+      throw new ValidationError(
         `HaproxyStaticPod: 'frontendPort' (${props.frontendPort}) must be a port from 1 to 65535`,
       );
     }

@@ -1,3 +1,4 @@
+import { ValidationError } from '../core/validation-error';
 /** Props of {@link KeepalivedConfig}. */
 export interface KeepalivedConfigProps {
   /** Identifies this keepalived in logs and `global_defs.router_id`, usually the host name. */
@@ -120,12 +121,12 @@ export class KeepalivedConfig {
       expectMatch('unicastSourceAddress', p.unicastSourceAddress, IPV4);
     for (const peer of p.unicastPeers ?? []) expectMatch('unicastPeers[]', peer, IPV4);
     if ((p.unicastPeers === undefined) !== (p.unicastSourceAddress === undefined)) {
-      throw new Error(
+      throw new ValidationError(
         "KeepalivedConfig: 'unicastSourceAddress' and 'unicastPeers' go together (unicast) or are both left out (multicast)",
       );
     }
     if (p.unicastPeers?.includes(p.unicastSourceAddress ?? '')) {
-      throw new Error(
+      throw new ValidationError(
         `KeepalivedConfig: 'unicastPeers' (${p.unicastPeers.join(', ')}) must not hold the router's own address (${p.unicastSourceAddress})`,
       );
     }
@@ -190,12 +191,14 @@ export class KeepalivedConfig {
 
 function expectMatch(name: string, value: string, pattern: RegExp): void {
   if (!pattern.test(value)) {
-    throw new Error(`KeepalivedConfig: '${name}' (${JSON.stringify(value)}) must match ${pattern}`);
+    throw new ValidationError(`KeepalivedConfig: '${name}' (${JSON.stringify(value)}) must match ${pattern}`);
   }
 }
 
 function expectInt(name: string, value: number, min: number, max: number): void {
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`KeepalivedConfig: '${name}' (${value}) must be a whole number from ${min} to ${max}`);
+    throw new ValidationError(
+      `KeepalivedConfig: '${name}' (${value}) must be a whole number from ${min} to ${max}`,
+    );
   }
 }

@@ -1,3 +1,4 @@
+import { ValidationError } from '../core/validation-error';
 /** Props of {@link VrrpAuthCheckScript}. */
 export interface VrrpAuthCheckScriptProps {
   /** Absolute path of the host-local file that holds `auth_pass <password>`. */
@@ -23,7 +24,7 @@ export class VrrpAuthCheckScript {
 
   constructor(props: VrrpAuthCheckScriptProps) {
     if (!/^\/[A-Za-z0-9._/-]+$/.test(props.passwordFile)) {
-      throw new Error(
+      throw new ValidationError(
         `VrrpAuthCheckScript: 'passwordFile' (${JSON.stringify(props.passwordFile)}) must be an absolute path of letters, digits, ".", "_", "-" and "/"`,
       );
     }

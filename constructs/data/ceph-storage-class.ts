@@ -1,3 +1,4 @@
+import { ValidationError } from '../core/validation-error';
 /** The ceph-csi driver of a {@link CephStorageClass}. */
 export enum CephDriver {
   /** CephFS file systems (`cephfs.csi.ceph.com`): shared volumes, ReadWriteMany. */
@@ -81,13 +82,13 @@ export class CephStorageClass {
   constructor(props: CephStorageClassProps) {
     const where = `CephStorageClass ${JSON.stringify(props.name)}`;
     if (props.driver === CephDriver.CEPHFS && !props.fsName) {
-      throw new Error(`${where}: 'fsName' is required with the cephfs driver`);
+      throw new ValidationError(`${where}: 'fsName' is required with the cephfs driver`);
     }
     if (props.driver === CephDriver.RBD && !props.pool) {
-      throw new Error(`${where}: 'pool' is required with the rbd driver`);
+      throw new ValidationError(`${where}: 'pool' is required with the rbd driver`);
     }
     if (props.driver === CephDriver.CEPHFS && (props.imageFeatures || props.fsType)) {
-      throw new Error(`${where}: 'imageFeatures' and 'fsType' apply to the rbd driver only`);
+      throw new ValidationError(`${where}: 'imageFeatures' and 'fsType' apply to the rbd driver only`);
     }
     const { name, namespace } = props.secret;
     const parameters: Record<string, string> = { clusterID: props.clusterId };

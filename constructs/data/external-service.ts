@@ -1,5 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { ValidationError } from '../core/validation-error';
 import { endpointAddressProblem } from './endpoint-address';
 
 /** The protocol of a port of an {@link ExternalService}. */
@@ -113,37 +114,39 @@ export class ExternalService extends Construct {
 function validate(props: ExternalServiceProps): void {
   const where = `ExternalService ${JSON.stringify(props.name)}`;
   if (!DNS_LABEL.test(props.name)) {
-    throw new Error(`${where}: 'name' (${JSON.stringify(props.name)}) must be a DNS-1123 label`);
+    throw new ValidationError(`${where}: 'name' (${JSON.stringify(props.name)}) must be a DNS-1123 label`);
   }
   if (props.addresses.length === 0) {
-    throw new Error(`${where}: 'addresses' is empty; list at least one address`);
+    throw new ValidationError(`${where}: 'addresses' is empty; list at least one address`);
   }
   const seen = new Set<string>();
   for (const address of props.addresses) {
     const problem = endpointAddressProblem(address);
-    if (problem !== undefined) throw new Error(`${where}: address ${JSON.stringify(address)} ${problem}`);
-    if (seen.has(address)) throw new Error(`${where}: address ${JSON.stringify(address)} is listed twice`);
+    if (problem !== undefined)
+      throw new ValidationError(`${where}: address ${JSON.stringify(address)} ${problem}`);
+    if (seen.has(address))
+      throw new ValidationError(`${where}: address ${JSON.stringify(address)} is listed twice`);
     seen.add(address);
   }
   if (props.ports.length === 0) {
-    throw new Error(`${where}: 'ports' is empty; list at least one named port`);
+    throw new ValidationError(`${where}: 'ports' is empty; list at least one named port`);
   }
   const names = new Set<string>();
   for (const port of props.ports) {
     if (!PORT_NAME.test(port.name)) {
-      throw new Error(
+      throw new ValidationError(
         `${where}: port name ${JSON.stringify(port.name)} must be at most 15 of a-z 0-9 "-", starting and ending alphanumeric`,
       );
     }
     if (names.has(port.name))
-      throw new Error(`${where}: port name ${JSON.stringify(port.name)} is used twice`);
+      throw new ValidationError(`${where}: port name ${JSON.stringify(port.name)} is used twice`);
     names.add(port.name);
     for (const [field, value] of [
       ['port', port.port],
       ['targetPort', port.targetPort ?? port.port],
     ] as const) {
       if (!Number.isInteger(value) || value < 1 || value > 65535) {
-        throw new Error(
+        throw new ValidationError(
           `${where}: port ${JSON.stringify(port.name)} '${field}' (${value}) must be between 1 and 65535`,
         );
       }

@@ -1,3 +1,4 @@
+import { ValidationError } from '../core/validation-error';
 /**
  * Key ranges in Vitess notation. A keyspace id is a byte string; a range is `start-end`
  * with both bounds written as lowercase hex of whole bytes, the start inclusive and the end
@@ -24,7 +25,7 @@ export class KeyRange {
    */
   public static parse(text: string): KeyRange {
     const problem = KeyRange.problem(text);
-    if (problem !== undefined) throw new Error(`key range ${JSON.stringify(text)} ${problem}`);
+    if (problem !== undefined) throw new ValidationError(`key range ${JSON.stringify(text)} ${problem}`);
     const [, start = '', end = ''] = RANGE.exec(text) ?? [];
     return new KeyRange(start, end);
   }
@@ -70,7 +71,7 @@ export class KeyRange {
    */
   public static evenSplit(count: number): KeyRange[] {
     if (!Number.isInteger(count) || count < 1 || count > MAX_EVEN_SPLIT) {
-      throw new Error(
+      throw new ValidationError(
         `KeyRange.evenSplit: 'count' (${count}) must be a whole number from 1 to ${MAX_EVEN_SPLIT}`,
       );
     }

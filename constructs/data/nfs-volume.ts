@@ -1,5 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { ValidationError } from '../core/validation-error';
 import { endpointAddressProblem } from './endpoint-address';
 
 /** Props of {@link NfsVolume}. */
@@ -41,9 +42,9 @@ export class NfsVolume extends Construct {
     const where = `NfsVolume ${JSON.stringify(props.name)}`;
     const problem = endpointAddressProblem(props.server);
     if (problem !== undefined)
-      throw new Error(`${where}: 'server' (${JSON.stringify(props.server)}) ${problem}`);
+      throw new ValidationError(`${where}: 'server' (${JSON.stringify(props.server)}) ${problem}`);
     if (!props.path.startsWith('/')) {
-      throw new Error(
+      throw new ValidationError(
         `${where}: 'path' (${JSON.stringify(props.path)}) must be an absolute path such as /exports/shared`,
       );
     }

@@ -1,5 +1,6 @@
 import { ConfigMap, k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { ValidationError } from '../core/validation-error';
 import type { PodPlacement } from '../scheduling/pod-placement';
 import { isPinnedImage } from './image-reference';
 import { checkKeyRanges, type KeyRange } from './key-range';
@@ -443,22 +444,22 @@ function toResources(resources: ContainerResources): k8s.ResourceRequirements {
 function validate(props: ShardedDatabaseProps, replicas: number, port: number): void {
   const where = `ShardedDatabase ${JSON.stringify(props.name)}`;
   if (!DNS_LABEL.test(props.name)) {
-    throw new Error(`${where}: 'name' (${JSON.stringify(props.name)}) must be a DNS-1123 label`);
+    throw new ValidationError(`${where}: 'name' (${JSON.stringify(props.name)}) must be a DNS-1123 label`);
   }
   if (!Number.isInteger(replicas) || replicas < 1) {
-    throw new Error(`${where}: 'replicasPerShard' (${replicas}) must be a whole number >= 1`);
+    throw new ValidationError(`${where}: 'replicasPerShard' (${replicas}) must be a whole number >= 1`);
   }
   if (replicas > 1 && props.credentials.replicationPassword === undefined) {
-    throw new Error(
+    throw new ValidationError(
       `${where}: 'replicasPerShard' (${replicas}) needs 'credentials.replicationPassword' (replicas follow the primary)`,
     );
   }
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new Error(`${where}: 'port' (${port}) must be a port between 1 and 65535`);
+    throw new ValidationError(`${where}: 'port' (${port}) must be a port between 1 and 65535`);
   }
   const problems = checkKeyRanges(props.shards.map((range) => range.toString()));
   if (problems.length > 0) {
-    throw new Error(
+    throw new ValidationError(
       `${where}: 'shards' must cover the keyspace exactly once: ${problems
         .map((problem) => `shards[${problem.index}] ${JSON.stringify(problem.value)} ${problem.message}`)
         .join('; ')}`,
@@ -467,7 +468,7 @@ function validate(props: ShardedDatabaseProps, replicas: number, port: number): 
   for (const range of props.shards) {
     const name = shardName(props.name, range);
     if (name.length > MAX_STATEFUL_SET_NAME) {
-      throw new Error(
+      throw new ValidationError(
         `${where}: shard name ${JSON.stringify(name)} (${name.length} characters) must be at most ${MAX_STATEFUL_SET_NAME}; shorten the name or the key-range bounds`,
       );
     }
@@ -477,7 +478,7 @@ function validate(props: ShardedDatabaseProps, replicas: number, port: number): 
     ['exporterImage', props.exporterImage],
   ] as const) {
     if (image !== undefined && !isPinnedImage(image)) {
-      throw new Error(
+      throw new ValidationError(
         `${where}: '${prop}' (${JSON.stringify(image)}) must be pinned by a tag other than latest, or a digest`,
       );
     }

@@ -12,6 +12,7 @@ import {
   HttpRouteSpecRulesFiltersType,
 } from '../../imports/httproute-gateway.networking.k8s.io';
 import { ReferenceGrant } from '../../imports/referencegrant-gateway.networking.k8s.io';
+import { ValidationError } from '../core/validation-error';
 import { RouteParent } from './route-parent';
 
 /** A TLS certificate Secret of the HTTPS listener, referenced by name. */
@@ -94,17 +95,23 @@ export class Gateway extends Construct {
     const httpPort = props.httpPort ?? 80;
     const httpsPort = props.httpsPort ?? 443;
     if (httpPort === httpsPort) {
-      throw new Error(`${where}: 'httpPort' (${httpPort}) must differ from 'httpsPort' (${httpsPort})`);
+      throw new ValidationError(
+        `${where}: 'httpPort' (${httpPort}) must differ from 'httpsPort' (${httpsPort})`,
+      );
     }
     if (props.certificates.length === 0) {
-      throw new Error(`${where}: 'certificates' must list at least one TLS Secret for the HTTPS listener`);
+      throw new ValidationError(
+        `${where}: 'certificates' must list at least one TLS Secret for the HTTPS listener`,
+      );
     }
     const hostnames = props.hostnames ?? [];
     if (new Set(hostnames).size !== hostnames.length) {
-      throw new Error(`${where}: 'hostnames' (${hostnames.join(', ')}) must not repeat a host name`);
+      throw new ValidationError(
+        `${where}: 'hostnames' (${hostnames.join(', ')}) must not repeat a host name`,
+      );
     }
     if (hostnames.length > 32)
-      throw new Error(`${where}: ${hostnames.length} host names; at most 32 (64 listeners)`);
+      throw new ValidationError(`${where}: ${hostnames.length} host names; at most 32 (64 listeners)`);
     this.name = props.name;
     this.namespace = props.namespace;
     this.redirect = props.redirectHttpToHttps ?? true;
@@ -247,7 +254,7 @@ export class Gateway extends Construct {
         hostnames.some((hostname) => hostnameIntersects(listener.hostname as string, hostname)),
     );
     if (accepting.length === 0) {
-      throw new Error(
+      throw new ValidationError(
         `Gateway ${this.namespace}/${this.name}: no listener accepts the host names ${hostnames.join(', ')} (listeners: ${this.httpsListeners.map((l) => l.hostname).join(', ')})`,
       );
     }

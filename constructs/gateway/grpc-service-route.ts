@@ -6,6 +6,7 @@ import {
   GrpcRouteSpecRulesFiltersType,
   GrpcRouteSpecRulesMatchesHeadersType,
 } from '../../imports/grpcroute-gateway.networking.k8s.io';
+import { ValidationError } from '../core/validation-error';
 import type { LaneRule, LaneSplit } from './lane-split';
 import type { RouteParent } from './route-parent';
 
@@ -37,7 +38,7 @@ export class GrpcServiceRoute extends Construct {
   constructor(scope: Construct, id: string, props: GrpcServiceRouteProps) {
     super(scope, id);
     if (props.parents.length === 0) {
-      throw new Error(`GrpcServiceRoute ${props.name}: 'parents' must name at least one parent`);
+      throw new ValidationError(`GrpcServiceRoute ${props.name}: 'parents' must name at least one parent`);
     }
     const rules = props.split.rules.map(toGrpcRule);
     this.route = new GrpcRoute(this, 'route', {

@@ -9,6 +9,7 @@ import {
   HttpRouteSpecRulesMatchesHeadersType,
   HttpRouteSpecRulesMatchesPathType,
 } from '../../imports/httproute-gateway.networking.k8s.io';
+import { ValidationError } from '../core/validation-error';
 import type { LaneRule, LaneSplit } from './lane-split';
 import type { RouteParent } from './route-parent';
 
@@ -54,26 +55,29 @@ export class HttpServiceRoute extends Construct {
   constructor(scope: Construct, id: string, props: HttpServiceRouteProps) {
     super(scope, id);
     const where = `HttpServiceRoute ${props.name}`;
-    if (props.parents.length === 0) throw new Error(`${where}: 'parents' must name at least one parent`);
+    if (props.parents.length === 0)
+      throw new ValidationError(`${where}: 'parents' must name at least one parent`);
     const paths = props.pathPrefixes ?? ['/'];
-    if (paths.length === 0) throw new Error(`${where}: 'pathPrefixes' must not be empty`);
+    if (paths.length === 0) throw new ValidationError(`${where}: 'pathPrefixes' must not be empty`);
     for (const path of paths) {
       if (!path.startsWith('/'))
-        throw new Error(`${where}: path prefix ${JSON.stringify(path)} must start with "/"`);
+        throw new ValidationError(`${where}: path prefix ${JSON.stringify(path)} must start with "/"`);
     }
     for (const [field, value] of Object.entries(props.timeouts ?? {})) {
       if (value !== undefined && !DURATION.test(value)) {
-        throw new Error(
+        throw new ValidationError(
           `${where}: 'timeouts.${field}' (${JSON.stringify(value)}) is not a Gateway API duration`,
         );
       }
     }
     const rules = props.split.rules.map((rule) => toHttpRule(rule, paths, props.timeouts, where));
     if (rules.length > 16)
-      throw new Error(`${where}: ${rules.length} rules, but an HTTPRoute holds at most 16`);
+      throw new ValidationError(`${where}: ${rules.length} rules, but an HTTPRoute holds at most 16`);
     const matches = rules.reduce((sum, rule) => sum + (rule.matches?.length ?? 0), 0);
     if (matches >= 128) {
-      throw new Error(`${where}: ${matches} matches across the rules; an HTTPRoute holds fewer than 128`);
+      throw new ValidationError(
+        `${where}: ${matches} matches across the rules; an HTTPRoute holds fewer than 128`,
+      );
     }
     this.route = new HttpRoute(this, 'route', {
       metadata: { name: props.name, namespace: props.namespace, labels: { ...props.labels } },
@@ -104,7 +108,8 @@ function toHttpRule(
         }
       : {}),
   }));
-  if (matches.length > 64) throw new Error(`${where}: ${matches.length} matches in a rule; at most 64`);
+  if (matches.length > 64)
+    throw new ValidationError(`${where}: ${matches.length} matches in a rule; at most 64`);
   const backendRefs: HttpRouteSpecRulesBackendRefs[] = rule.backends.map((backend) => ({
     kind: 'Service',
     name: backend.name,

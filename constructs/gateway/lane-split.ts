@@ -1,3 +1,4 @@
+import { ValidationError } from '../core/validation-error';
 /** A Service a route sends requests to. */
 export interface LaneBackend {
   /** Name of the Service (in the route's namespace). */
@@ -85,10 +86,12 @@ export class LaneSplit {
     }
     const weight = gray.weight ?? 0;
     if (!Number.isInteger(weight) || weight < 0 || weight > 100) {
-      throw new Error(`LaneSplit: 'gray.weight' (${weight}) must be a whole number between 0 and 100`);
+      throw new ValidationError(
+        `LaneSplit: 'gray.weight' (${weight}) must be a whole number between 0 and 100`,
+      );
     }
     if (gray.backend.name === props.stable.name) {
-      throw new Error(
+      throw new ValidationError(
         `LaneSplit: 'gray.backend.name' (${JSON.stringify(gray.backend.name)}) must differ from the stable backend`,
       );
     }

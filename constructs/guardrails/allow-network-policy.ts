@@ -1,6 +1,7 @@
 import { Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { ValidationError } from '../core/validation-error';
 import { NAMESPACE_NAME_LABEL, type NetworkPeer, type NetworkPort } from './network-peer';
 
 /** One allow rule: traffic from (ingress) or to (egress) any of `peers`, on any of `ports`. */
@@ -48,10 +49,10 @@ function toPort(port: NetworkPort): k8s.NetworkPolicyPort {
 
 function validatePort(port: NetworkPort, where: string): void {
   if (typeof port.port === 'number' && (!Number.isInteger(port.port) || port.port < 1 || port.port > 65535)) {
-    throw new Error(`${where}: port (${port.port}) must be a whole number between 1 and 65535`);
+    throw new ValidationError(`${where}: port (${port.port}) must be a whole number between 1 and 65535`);
   }
   if (typeof port.port === 'string' && !/^[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?$/.test(port.port)) {
-    throw new Error(`${where}: port ${JSON.stringify(port.port)} is not a container port name`);
+    throw new ValidationError(`${where}: port ${JSON.stringify(port.port)} is not a container port name`);
   }
 }
 

@@ -1,3 +1,4 @@
+import { ValidationError } from '../core/validation-error';
 /** The label Kubernetes puts on every namespace, holding its name (1.22+). */
 export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 
@@ -30,7 +31,7 @@ export function podsIn(namespace: string, labels: Readonly<Record<string, string
 /** An address block; a bare IPv4 address becomes a /32. */
 export function addressBlock(address: string): NetworkPeer {
   if (!/^\d{1,3}(\.\d{1,3}){3}(\/\d{1,2})?$/.test(address)) {
-    throw new Error(`addressBlock: ${JSON.stringify(address)} is not an IPv4 address or CIDR`);
+    throw new ValidationError(`addressBlock: ${JSON.stringify(address)} is not an IPv4 address or CIDR`);
   }
   return { cidr: address.includes('/') ? address : `${address}/32` };
 }

@@ -1,3 +1,4 @@
+import { ValidationError } from '../core/validation-error';
 /** Pod Security Admission levels the platform uses. */
 export type PodSecurityLevel = 'restricted' | 'baseline' | 'privileged';
 
@@ -33,7 +34,9 @@ export interface PodSecurityLabelsProps {
 export function podSecurityLabels(props: PodSecurityLabelsProps): Record<string, string> {
   const version = props.version ?? 'latest';
   if (!/^(latest|v1\.\d+)$/.test(version)) {
-    throw new Error(`podSecurityLabels: 'version' (${JSON.stringify(version)}) must be latest or v1.<minor>`);
+    throw new ValidationError(
+      `podSecurityLabels: 'version' (${JSON.stringify(version)}) must be latest or v1.<minor>`,
+    );
   }
   const auditAndWarn = props.auditAndWarn ?? 'restricted';
   const levels: Record<(typeof POD_SECURITY_MODES)[number], PodSecurityLevel> = {

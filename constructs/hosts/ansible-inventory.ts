@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import { ValidationError } from '../core/validation-error';
 
 /** One file a machine gets: where it comes from under `hosts/<host>/` and where it goes. */
 export interface AnsibleHostFile {
@@ -50,18 +51,18 @@ export class AnsibleInventory {
     const seen = new Set<string>();
     for (const host of props.hosts) {
       if (seen.has(host.name))
-        throw new Error(`AnsibleInventory: host ${JSON.stringify(host.name)} is listed twice`);
+        throw new ValidationError(`AnsibleInventory: host ${JSON.stringify(host.name)} is listed twice`);
       seen.add(host.name);
       for (const group of host.groups) {
         if (!GROUP.test(group)) {
-          throw new Error(
+          throw new ValidationError(
             `AnsibleInventory: group ${JSON.stringify(group)} of host ${host.name} must be letters, digits and "_", not starting with a digit`,
           );
         }
       }
       for (const file of host.files) {
         if (!file.destination.startsWith('/') || file.destination.split('/').includes('..')) {
-          throw new Error(
+          throw new ValidationError(
             `AnsibleInventory: 'destination' (${JSON.stringify(file.destination)}) of ${host.name}/${file.source} must be an absolute path without ".."`,
           );
         }
@@ -70,7 +71,7 @@ export class AnsibleInventory {
     for (const [parent, members] of Object.entries(props.parentGroups ?? {})) {
       for (const group of [parent, ...members]) {
         if (!GROUP.test(group)) {
-          throw new Error(
+          throw new ValidationError(
             `AnsibleInventory: group ${JSON.stringify(group)} must be letters, digits and "_", not starting with a digit`,
           );
         }

@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import { ValidationError } from '../core/validation-error';
 
 /** Props of {@link AnsiblePlaybook}. */
 export interface AnsiblePlaybookProps {
@@ -29,10 +30,10 @@ export class AnsiblePlaybook {
   constructor(props: AnsiblePlaybookProps) {
     const serial = props.serial ?? 1;
     if (!Number.isInteger(serial) || serial < 1) {
-      throw new Error(`AnsiblePlaybook: 'serial' (${serial}) must be a whole number >= 1`);
+      throw new ValidationError(`AnsiblePlaybook: 'serial' (${serial}) must be a whole number >= 1`);
     }
     if (props.hostsDir !== undefined && (props.hostsDir.startsWith('/') || props.hostsDir === '')) {
-      throw new Error(
+      throw new ValidationError(
         `AnsiblePlaybook: 'hostsDir' (${JSON.stringify(props.hostsDir)}) must be a relative path`,
       );
     }

@@ -1,3 +1,4 @@
+import { ValidationError } from '../core/validation-error';
 import { type KubeadmApiVersion, kubeadmApiVersion } from './kubeadm-api';
 
 /** Props of {@link ClusterConfiguration}. */
@@ -30,7 +31,7 @@ export class ClusterConfiguration {
   constructor(props: ClusterConfigurationProps) {
     this.apiVersion = kubeadmApiVersion(props.kubernetesVersion);
     if (!/^[A-Za-z0-9.-]+:\d{1,5}$/.test(props.controlPlaneEndpoint)) {
-      throw new Error(
+      throw new ValidationError(
         `ClusterConfiguration: 'controlPlaneEndpoint' (${JSON.stringify(props.controlPlaneEndpoint)}) must be host:port`,
       );
     }

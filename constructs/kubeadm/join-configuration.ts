@@ -1,3 +1,4 @@
+import { ValidationError } from '../core/validation-error';
 import { type KubeadmApiVersion, kubeadmApiVersion } from './kubeadm-api';
 import type { NodeRegistration } from './node-registration';
 
@@ -39,7 +40,7 @@ export class JoinConfiguration {
     this.apiVersion = kubeadmApiVersion(props.kubernetesVersion);
     const file = props.discoveryFile ?? DEFAULT_DISCOVERY_FILE;
     if (!file.startsWith('/')) {
-      throw new Error(
+      throw new ValidationError(
         `JoinConfiguration: 'discoveryFile' (${JSON.stringify(file)}) must be an absolute path`,
       );
     }

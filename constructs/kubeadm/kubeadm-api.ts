@@ -1,3 +1,4 @@
+import { ValidationError } from '../core/validation-error';
 /** The kubeadm configuration API versions the blueprint writes. */
 export type KubeadmApiVersion = 'kubeadm.k8s.io/v1beta3' | 'kubeadm.k8s.io/v1beta4';
 
@@ -9,7 +10,7 @@ export type KubeadmApiVersion = 'kubeadm.k8s.io/v1beta3' | 'kubeadm.k8s.io/v1bet
 export function kubeadmApiVersion(kubernetesVersion: string): KubeadmApiVersion {
   const match = /^v?(\d+)\.(\d+)\.(\d+)$/.exec(kubernetesVersion);
   if (!match) {
-    throw new Error(
+    throw new ValidationError(
       `kubeadmApiVersion: 'kubernetesVersion' (${JSON.stringify(kubernetesVersion)}) must be x.y.z`,
     );
   }

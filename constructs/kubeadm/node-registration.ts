@@ -1,3 +1,4 @@
+import { ValidationError } from '../core/validation-error';
 import { extraArgs, type KubeadmApiVersion, type KubeadmArg } from './kubeadm-api';
 
 /** A node taint in kubeadm's `nodeRegistration.taints`. */
@@ -89,14 +90,14 @@ export class NodeRegistration {
   constructor(props: NodeRegistrationProps) {
     for (const key of Object.keys(props.labels ?? {})) {
       if (!isKubeletSettableLabel(key)) {
-        throw new Error(
+        throw new ValidationError(
           `NodeRegistration: label '${key}' of node ${props.name} cannot be set by the kubelet on itself; set it with Terraform`,
         );
       }
     }
     for (const [key, value] of Object.entries(props.labels ?? {})) {
       if (/[,=]/.test(key) || /[,=]/.test(value)) {
-        throw new Error(`NodeRegistration: label ${key}=${value} must not contain "," or "="`);
+        throw new ValidationError(`NodeRegistration: label ${key}=${value} must not contain "," or "="`);
       }
     }
     this.props = props;

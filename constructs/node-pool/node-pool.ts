@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { ValidationError } from '../core/validation-error';
 
 /** A fixed worker machine of a data-centre pool. */
 export interface PoolNode {
@@ -146,20 +147,24 @@ export class NodePool extends Construct {
     this.zone = props.zone;
     const sized = props.minSize !== undefined || props.maxSize !== undefined;
     if (props.nodes !== undefined && sized)
-      throw new Error(
+      throw new ValidationError(
         `pool '${props.name}' has nodes (${props.nodes.length}) and minSize/maxSize (${props.minSize}/${props.maxSize}); a pool is fixed or autoscaled, not both`,
       );
     if (props.nodes === undefined) {
       if (props.minSize === undefined || props.maxSize === undefined)
-        throw new Error(
+        throw new ValidationError(
           `pool '${props.name}' needs nodes, or both minSize and maxSize (got ${props.minSize}/${props.maxSize})`,
         );
       if (!Number.isInteger(props.minSize) || props.minSize < 0)
-        throw new Error(`pool '${props.name}': 'minSize' (${props.minSize}) must be a whole number >= 0`);
+        throw new ValidationError(
+          `pool '${props.name}': 'minSize' (${props.minSize}) must be a whole number >= 0`,
+        );
       if (!Number.isInteger(props.maxSize) || props.maxSize < 1)
-        throw new Error(`pool '${props.name}': 'maxSize' (${props.maxSize}) must be a whole number >= 1`);
+        throw new ValidationError(
+          `pool '${props.name}': 'maxSize' (${props.maxSize}) must be a whole number >= 1`,
+        );
       if (props.minSize > props.maxSize)
-        throw new Error(
+        throw new ValidationError(
           `pool '${props.name}': 'minSize' (${props.minSize}) must be <= 'maxSize' (${props.maxSize})`,
         );
       this.nodes = [];
@@ -169,16 +174,17 @@ export class NodePool extends Construct {
         maxSize: props.maxSize,
       };
     } else {
-      if (props.nodes.length === 0) throw new Error(`pool '${props.name}' has an empty 'nodes' list`);
+      if (props.nodes.length === 0)
+        throw new ValidationError(`pool '${props.name}' has an empty 'nodes' list`);
       if (props.nodeGroup !== undefined)
-        throw new Error(
+        throw new ValidationError(
           `pool '${props.name}': 'nodeGroup' (${props.nodeGroup}) applies only to autoscaled pools`,
         );
       this.nodes = [...props.nodes];
     }
     for (const key of Object.keys(this.labels)) {
       if (key === this.poolLabelKey || key.startsWith(ROLE_LABEL_PREFIX) || key === ZONE_LABEL)
-        throw new Error(
+        throw new ValidationError(
           `pool '${props.name}': label '${key}' is set by the pool itself; remove it from 'labels'`,
         );
     }
@@ -186,7 +192,9 @@ export class NodePool extends Construct {
     for (const taint of this.taints) {
       const key = `${taint.key}:${taint.effect}`;
       if (seen.has(key))
-        throw new Error(`pool '${props.name}': taint '${key}' is given twice; key and effect must be unique`);
+        throw new ValidationError(
+          `pool '${props.name}': taint '${key}' is given twice; key and effect must be unique`,
+        );
       seen.add(key);
     }
   }
@@ -228,7 +236,9 @@ export class NodePool extends Construct {
   public get clusterAutoscalerNodesFlag(): string {
     const range = this.nodeGroupRange;
     if (!range)
-      throw new Error(`pool '${this.poolName}' is fixed; only autoscaled pools have a --nodes flag`);
+      throw new ValidationError(
+        `pool '${this.poolName}' is fixed; only autoscaled pools have a --nodes flag`,
+      );
     return `--nodes=${range.minSize}:${range.maxSize}:${range.group}`;
   }
 }

@@ -1,6 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { ValidationError } from '../core/validation-error';
 import { ServiceScrape } from './service-scrape';
 
 /** Props of {@link ApiServerVipScrape}. */
@@ -32,10 +33,12 @@ export class ApiServerVipScrape extends Construct {
   constructor(scope: Construct, id: string, props: ApiServerVipScrapeProps) {
     super(scope, id);
     if (!/^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/.test(props.vip)) {
-      throw new Error(`ApiServerVipScrape: 'vip' (${JSON.stringify(props.vip)}) must be an IPv4 address`);
+      throw new ValidationError(
+        `ApiServerVipScrape: 'vip' (${JSON.stringify(props.vip)}) must be an IPv4 address`,
+      );
     }
     if (!Number.isInteger(props.port) || props.port < 1 || props.port > 65535) {
-      throw new Error(`ApiServerVipScrape: 'port' (${props.port}) must be between 1 and 65535`);
+      throw new ValidationError(`ApiServerVipScrape: 'port' (${props.port}) must be between 1 and 65535`);
     }
     const name = props.name ?? 'apiserver-vip';
     this.job = name;

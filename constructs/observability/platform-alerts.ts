@@ -4,6 +4,7 @@ import {
   type PrometheusRuleSpecGroupsRules,
   PrometheusRuleSpecGroupsRulesExpr,
 } from '../../imports/prometheusrule-monitoring.coreos.com';
+import { ValidationError } from '../core/validation-error';
 
 /** One alerting rule, as written into the PrometheusRule. */
 export interface AlertRule {
@@ -71,7 +72,7 @@ const DURATION = /^((\d+)y)?((\d+)w)?((\d+)d)?((\d+)h)?((\d+)m)?((\d+)s)?((\d+)m
 function duration(name: string, value: string | undefined, fallback: string): string {
   const result = value ?? fallback;
   if (result === '' || !DURATION.test(result) || !/[1-9]/.test(result)) {
-    throw new Error(
+    throw new ValidationError(
       `PlatformAlerts: '${name}' (${JSON.stringify(result)}) must be a Prometheus duration such as 5m`,
     );
   }
@@ -82,7 +83,7 @@ function duration(name: string, value: string | undefined, fallback: string): st
 function alternatives(names: readonly string[]): string {
   for (const name of names) {
     if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name))
-      throw new Error(`PlatformAlerts: ${JSON.stringify(name)} is not a DNS-1123 label`);
+      throw new ValidationError(`PlatformAlerts: ${JSON.stringify(name)} is not a DNS-1123 label`);
   }
   return [...new Set(names)].sort().join('|');
 }
@@ -186,7 +187,7 @@ export class PlatformAlerts extends Construct {
     if (props.gateway) {
       const ratio = props.gateway5xxRatio ?? 0.05;
       if (!(ratio > 0 && ratio < 1)) {
-        throw new Error(`PlatformAlerts: 'gateway5xxRatio' (${ratio}) must be between 0 and 1`);
+        throw new ValidationError(`PlatformAlerts: 'gateway5xxRatio' (${ratio}) must be between 0 and 1`);
       }
       const selector = `job="${props.gateway.job}",envoy_http_conn_manager_prefix!="admin"`;
       gateway.push({

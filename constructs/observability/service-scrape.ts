@@ -7,6 +7,7 @@ import {
   ServiceMonitorSpecEndpointsScheme,
   ServiceMonitorSpecEndpointsTargetPort,
 } from '../../imports/servicemonitor-monitoring.coreos.com';
+import { ValidationError } from '../core/validation-error';
 
 /** Props of {@link ServiceScrape}. */
 export interface ServiceScrapeProps {
@@ -63,13 +64,13 @@ export class ServiceScrape extends Construct {
   constructor(scope: Construct, id: string, props: ServiceScrapeProps) {
     super(scope, id);
     if (Object.keys(props.serviceLabels).length === 0) {
-      throw new Error(
+      throw new ValidationError(
         `ServiceScrape ${props.namespace}/${props.name}: 'serviceLabels' ({}) must select something`,
       );
     }
     const path = props.path ?? '/metrics';
     if (!path.startsWith('/')) {
-      throw new Error(
+      throw new ValidationError(
         `ServiceScrape ${props.namespace}/${props.name}: 'path' (${JSON.stringify(path)}) must start with "/"`,
       );
     }

@@ -1,6 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { ConfigMap } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { ValidationError } from '../core/validation-error';
 
 /** Props of {@link ClusterIdentity}. */
 export interface ClusterIdentityProps {
@@ -27,7 +28,7 @@ export class ClusterIdentity extends Construct {
   constructor(scope: Construct, id: string, props: ClusterIdentityProps) {
     super(scope, id);
     if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(props.environment)) {
-      throw new Error(
+      throw new ValidationError(
         `ClusterIdentity: 'environment' (${JSON.stringify(props.environment)}) must be a DNS-1123 label`,
       );
     }

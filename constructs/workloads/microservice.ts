@@ -20,7 +20,11 @@ import {
   Volume,
 } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { ValidationError } from '../core/validation-error';
 import { type PodPlacement, patchPlacement } from '../scheduling/pod-placement';
+
+/** Seconds a rollout may take to make progress before the Deployment reports it failed. */
+const PROGRESS_DEADLINE_SECONDS = 600;
 
 /** A named port of a microservice. */
 export interface MicroservicePort {
@@ -161,7 +165,7 @@ export const RESERVED_ENV = [
 function millicores(quantity: string, field: string): number {
   const match = CPU.exec(quantity);
   if (!match) {
-    throw new Error(
+    throw new ValidationError(
       `Microservice: '${field}' (${JSON.stringify(quantity)}) must be millicores (250m) or cores (1)`,
     );
   }
@@ -171,7 +175,7 @@ function millicores(quantity: string, field: string): number {
 function mebibytes(quantity: string, field: string): number {
   const match = MEMORY.exec(quantity);
   if (!match) {
-    throw new Error(
+    throw new ValidationError(
       `Microservice: '${field}' (${JSON.stringify(quantity)}) must be a whole number of Mi or Gi`,
     );
   }
@@ -249,7 +253,7 @@ export class Microservice extends Construct {
       if (portName === undefined) return mainPort.targetPort ?? mainPort.port;
       const found = props.ports.find((p) => p.name === portName);
       if (!found) {
-        throw new Error(
+        throw new ValidationError(
           `Microservice ${props.name}: '${field}' (${JSON.stringify(portName)}) is not one of the port names (${props.ports.map((p) => p.name).join(', ')})`,
         );
       }
@@ -271,12 +275,12 @@ export class Microservice extends Construct {
       limit: mebibytes(resources.memoryLimit, 'memoryLimit'),
     };
     if (cpu.limit < cpu.request) {
-      throw new Error(
+      throw new ValidationError(
         `Microservice ${props.name}: 'cpuLimit' (${resources.cpuLimit}) must be >= 'cpuRequest' (${resources.cpuRequest})`,
       );
     }
     if (memory.limit < memory.request) {
-      throw new Error(
+      throw new ValidationError(
         `Microservice ${props.name}: 'memoryLimit' (${resources.memoryLimit}) must be >= 'memoryRequest' (${resources.memoryRequest})`,
       );
     }
@@ -310,7 +314,7 @@ export class Microservice extends Construct {
       // An autoscaled Deployment leaves spec.replicas to its HPA (a fixed count would fight it).
       replicas: props.autoscaled === true ? undefined : replicas,
       minReady: Duration.seconds(lossless.minReadySeconds ?? 10),
-      progressDeadline: Duration.seconds(600),
+      progressDeadline: Duration.seconds(PROGRESS_DEADLINE_SECONDS),
       strategy: DeploymentStrategy.rollingUpdate({
         maxSurge: surge(lossless.maxSurge ?? '25%'),
         maxUnavailable: PercentOrAbsolute.absolute(0),
@@ -450,7 +454,7 @@ export class Microservice extends Construct {
     if (lane !== Microservice.STABLE_LANE) env.GRAY_TAG = EnvValue.fromValue(lane);
     for (const [name, value] of Object.entries(props.env ?? {})) {
       if ((RESERVED_ENV as readonly string[]).includes(name)) {
-        throw new Error(
+        throw new ValidationError(
           `Microservice ${props.name}: env '${name}' is set by the platform; reserved names: ${RESERVED_ENV.join(', ')}`,
         );
       }
@@ -465,37 +469,45 @@ function validate(
   resolved: { replicas: number; preStopSeconds: number; grace: number; user: number },
 ): void {
   const where = `Microservice ${props.name}`;
-  if (props.ports.length === 0) throw new Error(`${where}: 'ports' must list at least one port`);
+  if (props.ports.length === 0) throw new ValidationError(`${where}: 'ports' must list at least one port`);
   const names = new Set<string>();
   const numbers = new Set<number>();
   for (const p of props.ports) {
-    if (names.has(p.name)) throw new Error(`${where}: port name '${p.name}' is used twice`);
+    if (names.has(p.name)) throw new ValidationError(`${where}: port name '${p.name}' is used twice`);
     const target = p.targetPort ?? p.port;
-    if (numbers.has(target)) throw new Error(`${where}: container port ${target} is used twice`);
+    if (numbers.has(target)) throw new ValidationError(`${where}: container port ${target} is used twice`);
     names.add(p.name);
     numbers.add(target);
   }
   const image = props.image;
   const tag = /:([\w][\w.-]*)$/.exec(image.split('@')[0]?.split('/').pop() ?? '')?.[1];
   if (!image.includes('@sha256:') && (tag === undefined || tag === 'latest')) {
-    throw new Error(
+    throw new ValidationError(
       `${where}: 'image' (${JSON.stringify(image)}) must be pinned by a version tag or a digest`,
     );
   }
   if (resolved.preStopSeconds >= resolved.grace) {
-    throw new Error(
+    throw new ValidationError(
       `${where}: 'preStopSeconds' (${resolved.preStopSeconds}) must be < 'terminationGracePeriodSeconds' (${resolved.grace})`,
     );
   }
-  if (resolved.replicas < 0) throw new Error(`${where}: 'replicas' (${resolved.replicas}) must be >= 0`);
-  if (resolved.user === 0) throw new Error(`${where}: 'runAsUser' (0) must not be root`);
+  const minReady = props.lossless?.minReadySeconds ?? 10;
+  if (minReady >= PROGRESS_DEADLINE_SECONDS)
+    throw new ValidationError(
+      `${where}: 'minReadySeconds' (${minReady}) must be less than the progress deadline (${PROGRESS_DEADLINE_SECONDS})`,
+    );
+  if (resolved.replicas < 0)
+    throw new ValidationError(`${where}: 'replicas' (${resolved.replicas}) must be >= 0`);
+  if (resolved.user === 0) throw new ValidationError(`${where}: 'runAsUser' (0) must not be root`);
 }
 
 function surge(value: number | string): PercentOrAbsolute {
   if (typeof value === 'number') return PercentOrAbsolute.absolute(value);
   const match = /^([1-9][0-9]?|100)%$/.exec(value);
   if (!match)
-    throw new Error(`Microservice: 'maxSurge' (${JSON.stringify(value)}) must be a count or 1%-100%`);
+    throw new ValidationError(
+      `Microservice: 'maxSurge' (${JSON.stringify(value)}) must be a count or 1%-100%`,
+    );
   return PercentOrAbsolute.percent(Number(match[1]));
 }
 

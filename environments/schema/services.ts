@@ -156,6 +156,10 @@ export const lossless = z
       .number()
       .int()
       .min(0)
+      .max(599, {
+        error:
+          "must be less than 600: the Deployment's progress deadline is 600 s, and the warm-up must end before it",
+      })
       .default(10)
       .describe(
         'Warm-up: seconds a new pod must stay ready before the rollout counts it and moves on. @default 10',

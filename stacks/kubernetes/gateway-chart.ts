@@ -1,5 +1,6 @@
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
+import { ValidationError } from '../../constructs/core/validation-error';
 import { Gateway } from '../../constructs/gateway/gateway';
 import { GrpcServiceRoute } from '../../constructs/gateway/grpc-service-route';
 import { HttpServiceRoute } from '../../constructs/gateway/http-service-route';
@@ -14,7 +15,8 @@ import { grayName } from './workloads-chart';
 function routedPort(service: ServiceSpec): number {
   const name = service.route?.port;
   const port = name === undefined ? service.ports[0] : service.ports.find((p) => p.name === name);
-  if (!port) throw new Error(`routedPort: service ${service.name} has no port ${JSON.stringify(name)}`);
+  if (!port)
+    throw new ValidationError(`routedPort: service ${service.name} has no port ${JSON.stringify(name)}`);
   return port.port;
 }
 

@@ -1,4 +1,5 @@
 import type { App, Chart } from 'cdk8s';
+import { ValidationError } from '../../constructs/core/validation-error';
 import type { LoadedEnvironment } from '../../environments/load';
 import type { OutputFile } from '../output-file';
 import { AutoscalingChart, hasAutoscaledPools } from './autoscaling-chart';
@@ -38,7 +39,7 @@ export function renderCharts(
   for (const child of app.node.findAll()) {
     for (const error of child.node.validate()) errors.push(`[${child.node.path}] ${error}`);
   }
-  if (errors.length > 0) throw new Error(`Validation failed:\n  ${errors.join('\n  ')}`);
+  if (errors.length > 0) throw new ValidationError(`Validation failed:\n  ${errors.join('\n  ')}`);
   let objects = 0;
   // The documents of each file, so that the policy checks need not parse the YAML back.
   const documents = new Map<string, unknown[]>();

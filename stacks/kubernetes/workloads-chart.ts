@@ -1,6 +1,7 @@
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { PodAutoscaling } from '../../constructs/autoscaling/pod-autoscaling';
+import { ValidationError } from '../../constructs/core/validation-error';
 import {
   Microservice,
   type MicroserviceProbe,
@@ -18,13 +19,14 @@ export function versionOf(image: string, explicit: string | undefined): string {
   const tag = imageTag(image);
   if (tag !== undefined) return tag;
   const digest = /@sha256:([a-f0-9]{12})/.exec(image);
-  if (!digest) throw new Error(`versionOf: image ${JSON.stringify(image)} has neither tag nor digest`);
+  if (!digest)
+    throw new ValidationError(`versionOf: image ${JSON.stringify(image)} has neither tag nor digest`);
   return `sha256-${digest[1]}`;
 }
 
 /** The name of a service's objects in a gray lane: `<service>-<lane>`. */
 export function grayName(service: ServiceSpec): string {
-  if (!service.gray) throw new Error(`grayName: service ${service.name} has no gray release`);
+  if (!service.gray) throw new ValidationError(`grayName: service ${service.name} has no gray release`);
   return `${service.name}-${service.gray.lane}`;
 }
 
