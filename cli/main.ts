@@ -57,6 +57,14 @@ const COMMANDS: Record<string, { load: () => CommandModule; summary: string }> =
     },
     summary: 'Terraform, then Kubernetes (CRDs, server-side apply with pruning, rollouts)',
   },
+  rehearse: {
+    load: () => {
+      const m: typeof import('./commands/rehearse') = require('./commands/rehearse');
+      return { run: m.rehearseCommand, synopsis: m.REHEARSE_USAGE };
+    },
+    summary:
+      'deploy onto a local rehearsal cluster (real control plane, simulated nodes) and report what became ready and what failed',
+  },
 };
 
 function help(): string {

@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { InputError } from '../../environments/input-error';
 import type { EnvironmentOutput } from '../../stacks/environment';
+import { POOL_LABEL } from '../../stacks/kubernetes/placement';
 import { describeOutput, describeSteps, hostsNote } from '../deploy/describe';
 import type { ExecOptions, ExecResult } from '../deploy/exec';
 import { parseManifests, rolloutTargets, usedCrds } from '../deploy/manifests';
@@ -152,8 +153,54 @@ export async function deployCommand(
       message: 'is not a duration (a positive whole number of seconds, or with s, m or h: 90s, 5m, 1h)',
     });
   }
-  const dryRun = values['dry-run'] ?? false;
-  const yes = values.yes ?? false;
+  return deployEnvironment(
+    {
+      env: values.env,
+      dryRun: values['dry-run'] ?? false,
+      yes: values.yes ?? false,
+      ...(only ? { only: only as DeployPart } : {}),
+      ...(values.out ? { out: values.out } : {}),
+      rolloutTimeoutSeconds: rolloutTimeout,
+    },
+    io,
+    deps,
+  );
+}
+
+/** One deploy, as `blueprint deploy` asks for it or `blueprint rehearse` runs it. */
+export interface DeployRequest {
+  readonly env: string;
+  readonly dryRun: boolean;
+  readonly yes: boolean;
+  /** @default - both halves */
+  readonly only?: DeployPart;
+  /** The output directory compared for staleness. @default dist */
+  readonly out?: string;
+  readonly rolloutTimeoutSeconds: number;
+  /**
+   * Where and against what a rehearsal deploys: its own work directory, kubeconfig and context,
+   * Terraform with a local backend in that directory whatever the environment configures, and
+   * the rehearsal marker accepted. @default - the environment's own cluster and `.blueprint/<env>/`
+   */
+  readonly rehearsal?: RehearsalTarget;
+}
+
+/** The isolated target of a rehearsal deploy (cli/rehearsal). */
+export interface RehearsalTarget {
+  /** Work directory, relative to the project root, e.g. `.blueprint-rehearsal/prod/deploy`. */
+  readonly workDir: string;
+  /** Absolute path of the rehearsal's kubeconfig. */
+  readonly kubeconfig: string;
+  readonly context: string;
+}
+
+/** Synthesizes one environment and deploys it (see {@link deployCommand}). */
+export async function deployEnvironment(request: DeployRequest, io: Io, deps: DeployDeps): Promise<number> {
+  const values = { env: request.env, out: request.out };
+  const only = request.only;
+  const rolloutTimeout = request.rolloutTimeoutSeconds;
+  const dryRun = request.dryRun;
+  const yes = request.yes;
   if (!dryRun && !yes && !deps.stdinIsTty) {
     throw new InputError({
       message:
@@ -168,14 +215,30 @@ export async function deployCommand(
   const outDir = values.out ? path.resolve(io.cwd, values.out) : path.join(project.root, 'dist');
   const shownOut = path.relative(io.cwd, outDir) || '.';
 
-  const kubeconfig = resolveKubeconfig(env.spec.cluster.kubeconfig.path, deps.home, project.root);
-  const context = env.spec.cluster.kubeconfig.context;
+  const rehearsal = request.rehearsal;
+  const kubeconfig =
+    rehearsal?.kubeconfig ?? resolveKubeconfig(env.spec.cluster.kubeconfig.path, deps.home, project.root);
+  const context = rehearsal?.context ?? env.spec.cluster.kubeconfig.context;
   const catalog = loadCrdCatalog(deps.crdsDir ?? CRDS_DIR);
-  const { target, crds } = deployTarget(
+  const built = deployTarget(
     output,
-    { kubeconfig, context, backendType: env.spec.terraform.backend.type },
+    { kubeconfig, context, backendType: rehearsal ? 'local' : env.spec.terraform.backend.type },
     catalog,
   );
+  const crds = built.crds;
+  const target: DeployTarget = {
+    ...built.target,
+    ...(rehearsal ? { workDir: rehearsal.workDir, allowRehearsalCluster: true } : {}),
+    nodes: [
+      ...env.spec.controlPlane.masters.map((master) => master.name),
+      ...env.spec.nodePools.flatMap((pool) => (pool.nodes ?? []).map((node) => node.name)),
+    ],
+    nodeRoles: env.spec.nodePools.map((pool) => ({
+      pool: pool.name,
+      selector: `${POOL_LABEL}=${pool.name}`,
+      label: `node-role.kubernetes.io/${pool.name}`,
+    })),
+  };
   const steps = planDeploy(target, {
     ...(only ? { only: only as DeployPart } : {}),
     yes,
@@ -188,7 +251,7 @@ export async function deployCommand(
   );
   for (const line of describeOutput(output, compareOutputs(outDir, [output]), shownOut, env.file))
     io.out(line);
-  const backend = env.spec.terraform.backend;
+  const backend = rehearsal ? { type: 'local', path: 'terraform.tfstate' } : env.spec.terraform.backend;
   io.out(
     `work directory: ${target.workDir}/ (Terraform runs in ${target.workDir}/terraform/${backend.type === 'local' ? `, state in ${target.workDir}/terraform/${backend.path}` : `, state in the ${backend.type} backend`})`,
   );
@@ -199,7 +262,7 @@ export async function deployCommand(
     return ExitCode.OK;
   }
 
-  const lock = acquireDeployLock(project.root, output.name);
+  const lock = acquireDeployLock(project.root, target.workDir);
   if (typeof lock !== 'function') {
     throw new InputError({
       path: '--env',
@@ -217,7 +280,13 @@ export async function deployCommand(
   };
   process.on('SIGINT', onInterrupt);
   try {
-    prepareWorkDir(project.root, output, crds);
+    prepareWorkDir(
+      project.root,
+      target.workDir,
+      output,
+      crds,
+      rehearsal ? { kubeconfig, context } : undefined,
+    );
     outcome = await runSteps(steps, {
       cwd: project.root,
       env: deps.env,

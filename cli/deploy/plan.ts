@@ -32,7 +32,25 @@ export interface DeployTarget {
   readonly crds: readonly string[];
   /** Workloads whose rollout to wait for. */
   readonly rollouts: readonly RolloutTarget[];
+  /** The masters and fixed pool nodes the environment names, which should have joined. @default [] */
+  readonly nodes?: readonly string[];
+  /** Per pool, the role label deploy sets on the pool's nodes that have joined. @default [] */
+  readonly nodeRoles?: readonly NodeRole[];
+  /** Deploy onto a cluster that carries the rehearsal marker (only `blueprint rehearse` does). @default false */
+  readonly allowRehearsalCluster?: boolean;
 }
+
+/** The role label of one pool: set on every node whose pool label is the pool's. */
+export interface NodeRole {
+  readonly pool: string;
+  /** The label selector of the pool's nodes, e.g. `platform-blueprint.io/pool=general`. */
+  readonly selector: string;
+  /** The role label key, e.g. `node-role.kubernetes.io/general` (its value is empty). */
+  readonly label: string;
+}
+
+/** The ConfigMap in kube-public that marks a rehearsal cluster (cli/rehearsal). */
+export const REHEARSAL_MARKER = 'platform-blueprint-rehearsal';
 
 /** Options of one deploy run. */
 export interface PlanOptions {
@@ -51,7 +69,8 @@ export type StepCheck =
   | { readonly type: 'tool'; readonly tool: ToolName }
   | { readonly type: 'kubeconfig'; readonly path: string; readonly context: string }
   | { readonly type: 'env'; readonly variable: string; readonly why: string }
-  | { readonly type: 'identity'; readonly environment: string }
+  | { readonly type: 'identity'; readonly environment: string; readonly allowRehearsal: boolean }
+  | { readonly type: 'nodes-joined'; readonly expected: readonly string[] }
   | { readonly type: 'terraform-plan' };
 
 /** One step of a deploy. */
@@ -154,13 +173,18 @@ function preflightSteps(target: DeployTarget, parts: readonly DeployPart[]): Ste
       'get',
       'configmap',
       'platform-blueprint',
+      REHEARSAL_MARKER,
       '--namespace=kube-public',
       '--ignore-not-found',
       `--request-timeout=${REQUEST_TIMEOUT_SECONDS}s`,
-      '--output=jsonpath={.data.environment}',
+      '--output=jsonpath={range .items[*]}{.metadata.name}={.data.environment}{"\\n"}{end}',
     ],
     timeoutSeconds: REQUEST_TIMEOUT_SECONDS * 3,
-    check: { type: 'identity', environment: target.environment },
+    check: {
+      type: 'identity',
+      environment: target.environment,
+      allowRehearsal: target.allowRehearsalCluster ?? false,
+    },
   });
   return steps;
 }
@@ -315,6 +339,7 @@ function kubernetesSteps(target: DeployTarget, options: PlanOptions): Step[] {
       changes: true,
     });
   }
+  steps.push(...nodeSteps(target));
   const timeout = options.rolloutTimeoutSeconds ?? DEFAULT_ROLLOUT_TIMEOUT_SECONDS;
   for (const rollout of target.rollouts) {
     steps.push({
@@ -332,6 +357,51 @@ function kubernetesSteps(target: DeployTarget, options: PlanOptions): Step[] {
       ],
       timeoutSeconds: timeout + 30,
       show: true,
+    });
+  }
+  return steps;
+}
+
+/**
+ * Which of the environment's nodes have joined (a node that has not is reported, never an
+ * error: it registers with its pool's taints and labels when it joins), then the role label of
+ * every pool on its joined nodes, by selector and key by key: `kubectl label` patches only that
+ * key, so the labels and taints that kubeadm, the kubelet and controllers set stay theirs.
+ */
+function nodeSteps(target: DeployTarget): Step[] {
+  const steps: Step[] = [];
+  if ((target.nodes ?? []).length > 0) {
+    steps.push({
+      id: 'nodes-joined',
+      phase: 'kubernetes',
+      title: `the environment's ${plural(target.nodes?.length ?? 0, 'node')} have joined`,
+      kind: 'run',
+      argv: [
+        ...kubectl(target),
+        'get',
+        'nodes',
+        '--output=jsonpath={range .items[*]}{.metadata.name}{"\\n"}{end}',
+      ],
+      timeoutSeconds: 60,
+      check: { type: 'nodes-joined', expected: target.nodes ?? [] },
+    });
+  }
+  for (const role of target.nodeRoles ?? []) {
+    steps.push({
+      id: `node-role-${role.pool}`,
+      phase: 'kubernetes',
+      title: `role label ${role.label} on the joined nodes of pool ${role.pool}`,
+      kind: 'run',
+      argv: [
+        ...kubectl(target),
+        'label',
+        'nodes',
+        `--selector=${role.selector}`,
+        `${role.label}=`,
+        '--overwrite',
+      ],
+      timeoutSeconds: 60,
+      changes: true,
     });
   }
   return steps;

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import { parse } from 'yaml';
 import { exec as defaultExec, type ExecOptions, type ExecResult } from './exec';
 import { type ClusterAccess, explainFailure } from './failures';
-import type { Step } from './plan';
+import { REHEARSAL_MARKER, type Step } from './plan';
 import type { Progress, StepStatus } from './progress';
 import { judgeTool } from './tools';
 
@@ -132,8 +132,39 @@ function judgeRun(step: Step, result: ExecResult, access: ClusterAccess): Verdic
       return { status: 'warning', detail: message.replace(`${step.title} failed `, 'failed ') };
     return { status: 'failed', detail: `exit ${result.exitCode}`, failure: { kind: 'tool', message } };
   }
+  if (check?.type === 'nodes-joined') {
+    const joined = new Set(
+      result.stdout
+        .split('\n')
+        .map((line) => line.trim())
+        .filter(Boolean),
+    );
+    const missing = check.expected.filter((name) => !joined.has(name));
+    if (missing.length === 0) return { status: 'ok', detail: `all ${check.expected.length} joined` };
+    return {
+      status: 'warning',
+      detail: `${check.expected.length - missing.length} of ${check.expected.length} joined; not yet: ${missing.join(', ')} (they register with their pool's taints and labels when they join; deploy again for their role label)`,
+    };
+  }
   if (check?.type === 'identity') {
-    const found = result.stdout.trim();
+    const markers = new Map(
+      result.stdout
+        .split('\n')
+        .map((line) => line.trim())
+        .filter(Boolean)
+        .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)] as const),
+    );
+    if (markers.has(REHEARSAL_MARKER) && !check.allowRehearsal) {
+      return {
+        status: 'failed',
+        detail: 'a rehearsal cluster',
+        failure: {
+          kind: 'input',
+          message: `context ${access.context} reaches a rehearsal cluster of environment ${JSON.stringify(markers.get(REHEARSAL_MARKER))} (ConfigMap kube-public/${REHEARSAL_MARKER}), not a real one; refusing to deploy. Point ${access.kubeconfig} at the real cluster, or use \`blueprint rehearse --env ${check.environment}\` to deploy to the rehearsal`,
+        },
+      };
+    }
+    const found = markers.get('platform-blueprint') ?? '';
     if (found === '') return { status: 'ok', detail: 'no platform-blueprint ConfigMap yet (first deploy)' };
     if (found !== check.environment) {
       return {

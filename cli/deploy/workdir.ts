@@ -40,11 +40,8 @@ function isAlive(pid: number): boolean {
  * project do not rewrite each other's work directory. A lock left by a process that is gone is
  * taken over. Returns the release function, or the id of the process that holds the lock.
  */
-export function acquireDeployLock(
-  root: string,
-  environment: string,
-): (() => void) | { readonly heldBy: number } {
-  const dir = path.join(root, WORK_ROOT, environment);
+export function acquireDeployLock(root: string, workDir: string): (() => void) | { readonly heldBy: number } {
+  const dir = path.join(root, workDir);
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, 'deploy.lock');
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -73,17 +70,19 @@ export function crdFileName(crd: CrdEntry): string {
  */
 export function prepareWorkDir(
   root: string,
+  workDir: string,
   output: EnvironmentOutput,
   crds: readonly (CrdEntry & { readonly content: string })[],
+  rehearsal?: { readonly kubeconfig: string; readonly context: string },
 ): void {
-  const base = path.join(root, WORK_ROOT);
+  const base = path.join(root, workDir.split('/')[0] as string);
   fs.mkdirSync(base, { recursive: true });
   // Ignored even in a project whose .gitignore does not list it.
   fs.writeFileSync(
     path.join(base, '.gitignore'),
-    '# blueprint deploy work directories: Terraform state and plans\n*\n',
+    '# blueprint deploy and rehearsal work directories: Terraform state and plans\n*\n',
   );
-  const dir = path.join(base, output.name);
+  const dir = path.join(root, workDir);
   const terraform = path.join(dir, 'terraform');
   fs.mkdirSync(terraform, { recursive: true });
   fs.rmSync(path.join(terraform, 'tfplan'), { force: true });
@@ -93,7 +92,10 @@ export function prepareWorkDir(
   fs.mkdirSync(path.join(kubernetes, 'crds'), { recursive: true });
   for (const file of output.files) {
     if (file.path === 'terraform/cdk.tf.json')
-      fs.writeFileSync(path.join(terraform, 'cdk.tf.json'), file.content);
+      fs.writeFileSync(
+        path.join(terraform, 'cdk.tf.json'),
+        rehearsal ? rehearsalTerraform(file.content, rehearsal) : file.content,
+      );
     else if (file.path.startsWith('kubernetes/')) {
       const target = path.join(kubernetes, 'manifests', ...file.path.slice('kubernetes/'.length).split('/'));
       fs.mkdirSync(path.dirname(target), { recursive: true });
@@ -103,4 +105,25 @@ export function prepareWorkDir(
   for (const crd of crds) fs.writeFileSync(path.join(kubernetes, 'crds', crdFileName(crd)), crd.content);
   fs.writeFileSync(path.join(kubernetes, 'applyset-crd.yaml'), applySetCrdYaml());
   fs.writeFileSync(path.join(kubernetes, 'applyset-parent.yaml'), applySetParentYaml(output.name));
+}
+
+/**
+ * The Terraform JSON of a rehearsal: the provider pointed at the rehearsal's kubeconfig and
+ * context, and a local backend in the rehearsal's own directory whatever the environment
+ * configures (a rehearsal never reads or writes the real state).
+ */
+export function rehearsalTerraform(
+  content: string,
+  rehearsal: { readonly kubeconfig: string; readonly context: string },
+): string {
+  const json = JSON.parse(content) as {
+    terraform: { backend?: Record<string, unknown> };
+    provider?: { kubernetes?: Record<string, unknown>[] };
+  };
+  json.terraform.backend = { local: { path: 'terraform.tfstate' } };
+  for (const provider of json.provider?.kubernetes ?? []) {
+    provider.config_path = rehearsal.kubeconfig;
+    provider.config_context = rehearsal.context;
+  }
+  return `${JSON.stringify(json, null, 2)}\n`;
 }

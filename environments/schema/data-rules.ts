@@ -12,7 +12,10 @@ import { type Rule, report, reportDuplicates } from './rules';
 
 /** The key ranges of a database, or undefined when one is malformed (reported by the schema). */
 export function databaseKeyRanges(shards: number | readonly string[]): KeyRange[] | undefined {
-  if (typeof shards === 'number') return KeyRange.evenSplit(shards);
+  // The rules run even where the field's own check failed; a bad count is reported there.
+  if (typeof shards === 'number')
+    return Number.isInteger(shards) && shards >= 1 && shards <= 256 ? KeyRange.evenSplit(shards) : undefined;
+  if (!Array.isArray(shards)) return undefined;
   if (shards.some((range) => KeyRange.problem(range) !== undefined)) return undefined;
   return shards.map((range) => KeyRange.parse(range));
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dnsLabel, dnsSubdomain, ipv4, isLabelKey, labelValue, taint } from './common';
+import { dnsLabel, dnsSubdomain, ipv4, isLabelKey, labelValue, quantity, taint } from './common';
 
 /** A fixed worker machine of a data-centre pool. */
 export const poolNode = z.strictObject({
@@ -73,6 +73,22 @@ export const nodePool = z
       .default([])
       .describe(
         'Taints every node of the pool carries; workloads placed on the pool tolerate them, others stay off. @default []',
+      ),
+    capacity: z
+      .strictObject({
+        cpu: quantity.default('8').describe('CPUs of each node. @default 8'),
+        memory: quantity.default('32Gi').describe('Memory of each node. @default 32Gi'),
+        pods: z
+          .number({ error: 'must be a number' })
+          .int({ error: 'must be a whole number' })
+          .min(1, { error: 'must be at least 1' })
+          .max(1000, { error: 'must be at most 1000' })
+          .default(110)
+          .describe("Pods each node's kubelet admits (its --max-pods). @default 110"),
+      })
+      .default({ cpu: '8', memory: '32Gi', pods: 110 })
+      .describe(
+        "Size of each node of the pool: what `blueprint rehearse` gives the pool's simulated nodes, and what capacity planning counts on. @default 8 CPUs, 32Gi, 110 pods",
       ),
     zone: labelValue
       .min(1, { error: 'must not be empty' })

@@ -1,17 +1,6 @@
-import { Labels } from '@cdktf/provider-kubernetes/lib/labels';
-import { NodeTaint } from '@cdktf/provider-kubernetes/lib/node-taint';
 import type { Construct } from 'constructs';
-import { CONTROL_PLANE_TAINT } from '../../constructs/kubeadm/node-registration';
 import type { EnvironmentSpec } from '../../environments/schema';
-
-/** The role label of a master. A kubelet may not set node-role labels on itself, so Terraform does. */
-export const CONTROL_PLANE_ROLE_LABEL = 'node-role.kubernetes.io/control-plane';
-
-/**
- * Field manager of the masters' label and taint (the same as the worker pools'). With `force`,
- * Terraform takes the keys over from kubeadm, which sets the same values at `kubeadm init/join`.
- */
-const FIELD_MANAGER = 'platform-blueprint';
+import { forgetWithoutDestroying } from './removed';
 
 /** Terraform names allow letters, digits, `_` and `-`. */
 function resourceName(prefix: string, node: string): string {
@@ -19,27 +8,14 @@ function resourceName(prefix: string, node: string): string {
 }
 
 /**
- * Per master: a `kubernetes_node_taint` with the control-plane NoSchedule taint, so that business
- * pods stay off the masters even if the taint was removed by hand, and a `kubernetes_labels`
- * with the control-plane role label. Names are `control_plane_taint_<master>` and
- * `control_plane_labels_<master>`: renaming a master replaces only its own resources.
+ * The masters' control-plane taint and role label are kubeadm's: `kubeadm init` and
+ * `kubeadm join --control-plane` set both (the init and join files list the taint explicitly),
+ * and Terraform no longer manages Nodes (see node-pools.ts). The resources earlier versions
+ * kept in state are forgotten without being destroyed.
  */
 export function addControlPlane(scope: Construct, spec: EnvironmentSpec): void {
   for (const master of spec.controlPlane.masters) {
-    new NodeTaint(scope, resourceName('control_plane_taint', master.name), {
-      metadata: { name: master.name },
-      // The provider requires a value; an empty one is Kubernetes' "no value".
-      taint: [{ key: CONTROL_PLANE_TAINT.key, value: '', effect: CONTROL_PLANE_TAINT.effect }],
-      fieldManager: FIELD_MANAGER,
-      force: true,
-    });
-    new Labels(scope, resourceName('control_plane_labels', master.name), {
-      apiVersion: 'v1',
-      kind: 'Node',
-      metadata: { name: master.name },
-      labels: { [CONTROL_PLANE_ROLE_LABEL]: '' },
-      fieldManager: FIELD_MANAGER,
-      force: true,
-    });
+    forgetWithoutDestroying(scope, 'kubernetes_node_taint', resourceName('control_plane_taint', master.name));
+    forgetWithoutDestroying(scope, 'kubernetes_labels', resourceName('control_plane_labels', master.name));
   }
 }

@@ -1,16 +1,9 @@
-import { Labels } from '@cdktf/provider-kubernetes/lib/labels';
-import { NodeTaint } from '@cdktf/provider-kubernetes/lib/node-taint';
 import type { Construct } from 'constructs';
 import { NodePool } from '../../constructs/node-pool/node-pool';
 import type { EnvironmentSpec } from '../../environments/schema';
 import { POOL_LABEL } from '../kubernetes/placement';
+import { forgetWithoutDestroying } from './removed';
 import { tfName } from './tenancy';
-
-/**
- * Field manager of the node labels and taints. With `force`, Terraform takes over these keys
- * from the kubelet, which set the same values at registration (kubeadm's JoinConfiguration).
- */
-export const NODE_FIELD_MANAGER = 'platform-blueprint';
 
 /** The node pools of an environment as NodePool constructs, in the order of `nodePools`. */
 export function nodePoolsOf(scope: Construct, spec: EnvironmentSpec): NodePool[] {
@@ -31,39 +24,25 @@ export function nodePoolsOf(scope: Construct, spec: EnvironmentSpec): NodePool[]
 }
 
 /**
- * Labels and taints of the fixed pools' nodes: one `kubernetes_labels` per node (pool label,
- * role label, zone and the pool's labels) and one `kubernetes_node_taint` per node of a tainted
- * pool. Nodes of autoscaled pools do not exist when Terraform runs; their cloud node group
- * carries the same labels and taints (see docs/autoscaling.md).
+ * Terraform does not manage Nodes. A Node's taints are one atomic list that kubeadm and the
+ * node controllers write too (`not-ready`, `unschedulable`, ...): the provider's
+ * `kubernetes_node_taint` re-applies the whole list and so removed theirs, and a Node that has
+ * not joined yet failed the whole plan. Instead:
+ * - a node registers with its pool's taints and the labels a kubelet may set on itself
+ *   (kubeadm's `nodeRegistration`, in the host files);
+ * - the role label (`node-role.kubernetes.io/<pool>`) is set by deploy on the nodes that have
+ *   joined, by label selector, key by key (cli/deploy/plan.ts).
  *
- * Resource names are `node_labels_<node>` and `node_taint_<node>`, so that moving a node to
- * another pool updates it in place rather than recreating it.
+ * State written by earlier versions is forgotten without destroying anything: a `removed`
+ * block per old `node_labels_<node>` and `node_taint_<node>` (destroying them would strip the
+ * nodes' labels and taints).
  */
 export function addNodePools(scope: Construct, spec: EnvironmentSpec): NodePool[] {
   const pools = nodePoolsOf(scope, spec);
   for (const pool of pools) {
     for (const node of pool.nodes) {
-      new Labels(scope, tfName('node_labels', node.name), {
-        apiVersion: 'v1',
-        kind: 'Node',
-        metadata: { name: node.name },
-        labels: { ...pool.nodeLabels },
-        fieldManager: NODE_FIELD_MANAGER,
-        force: true,
-      });
-      if (pool.taints.length > 0) {
-        new NodeTaint(scope, tfName('node_taint', node.name), {
-          metadata: { name: node.name },
-          // The provider requires a value; an empty one is Kubernetes' "no value".
-          taint: pool.taints.map((taint) => ({
-            key: taint.key,
-            value: taint.value ?? '',
-            effect: taint.effect,
-          })),
-          fieldManager: NODE_FIELD_MANAGER,
-          force: true,
-        });
-      }
+      forgetWithoutDestroying(scope, 'kubernetes_labels', tfName('node_labels', node.name));
+      forgetWithoutDestroying(scope, 'kubernetes_node_taint', tfName('node_taint', node.name));
     }
   }
   return pools;

@@ -1,0 +1,331 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { InputError } from '../../environments/input-error';
+import { exec } from '../deploy/exec';
+import { ExitCode, ToolError } from '../errors';
+import type { Io } from '../io';
+import { Project } from '../project';
+import {
+  type ClusterLimits,
+  type RehearsalRecord,
+  rehearsalPaths,
+  runningRehearsal,
+  startCluster,
+  stopCluster,
+} from '../rehearsal/cluster';
+import { findComponents } from '../rehearsal/components';
+import { nodeObject, rehearsalNodes } from '../rehearsal/nodes';
+import { type ClusterObjects, judgeRehearsal } from '../rehearsal/report';
+import { rehearsalVolumes } from '../rehearsal/volumes';
+import { type DeployDeps, deployEnvironment, parseDuration } from './deploy';
+import { synthesizeProject } from './synth';
+import { usage } from './usage';
+
+export const REHEARSE_USAGE =
+  'blueprint rehearse --env NAME [--keep] [--kubeconfig FILE] [--stop] [--status] [--port N] [--ttl DURATION] [--rollout-timeout DURATION]';
+
+/** A rehearsal's components may use this much resident memory together before it stops itself. */
+const MEMORY_LIMIT_BYTES = 4 * 1024 ** 3;
+
+function kubectl(kubeconfig: string, ...args: string[]): string[] {
+  return ['kubectl', `--kubeconfig=${kubeconfig}`, ...args];
+}
+
+async function kubectlJson<T>(root: string, kubeconfig: string, args: string[]): Promise<T> {
+  const result = await exec(kubectl(kubeconfig, ...args, '--output=json'), {
+    cwd: root,
+    env: process.env,
+    timeoutSeconds: 60,
+  });
+  if (result.exitCode !== 0) throw new ToolError(`kubectl ${args.join(' ')} failed: ${result.stderr.trim()}`);
+  return JSON.parse(result.stdout) as T;
+}
+
+/** Applies objects (nodes, volumes) to the rehearsal cluster; Node status goes in by its subresource. */
+async function applyObjects(
+  root: string,
+  dir: string,
+  kubeconfig: string,
+  objects: Record<string, unknown>[],
+  what: string,
+) {
+  if (objects.length === 0) return;
+  // Kept in the rehearsal's directory: what was created, for the curious.
+  const file = path.join(root, dir, `${what}.json`);
+  fs.writeFileSync(file, `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }, null, 2)}\n`);
+  const result = await exec(
+    kubectl(kubeconfig, 'apply', '--server-side', '--field-manager=blueprint-rehearse', `--filename=${file}`),
+    { cwd: root, env: process.env, timeoutSeconds: 120 },
+  );
+  if (result.exitCode !== 0)
+    throw new ToolError(`creating the rehearsal's ${what} failed: ${result.stderr.trim()}`);
+}
+
+/**
+ * `blueprint rehearse`: deploys an environment onto a local cluster with a real control plane
+ * and simulated nodes, and reports what became ready, where it landed and what failed.
+ */
+export async function rehearseCommand(argv: string[], io: Io, deps?: DeployDeps): Promise<number> {
+  const { values } = usage(REHEARSE_USAGE, () =>
+    parseArgs({
+      args: argv,
+      options: {
+        env: { type: 'string' },
+        keep: { type: 'boolean', default: false },
+        kubeconfig: { type: 'string' },
+        stop: { type: 'boolean', default: false },
+        status: { type: 'boolean', default: false },
+        port: { type: 'string' },
+        ttl: { type: 'string' },
+        'rollout-timeout': { type: 'string', default: '3m' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }),
+  );
+  if (values.env === undefined)
+    throw new InputError({
+      path: '--env',
+      message: `is required (a rehearsal runs one environment); usage: ${REHEARSE_USAGE}`,
+    });
+  const modes = [values.stop, values.status].filter(Boolean).length;
+  if (modes > 1 || (modes === 1 && values.keep))
+    throw new InputError({ message: '--keep, --stop and --status exclude each other' });
+  if (values.kubeconfig !== undefined && !values.keep)
+    throw new InputError({
+      path: '--kubeconfig',
+      value: values.kubeconfig,
+      message: 'needs --keep (only a kept rehearsal leaves a cluster to connect to)',
+    });
+  const port = values.port === undefined ? undefined : Number(values.port);
+  if (port !== undefined && !(Number.isInteger(port) && port >= 1024 && port <= 65535))
+    throw new InputError({
+      path: '--port',
+      value: values.port,
+      message: 'must be a port number from 1024 to 65535',
+    });
+  const rolloutTimeout = parseDuration(values['rollout-timeout'] ?? '3m');
+  if (rolloutTimeout === undefined)
+    throw new InputError({
+      path: '--rollout-timeout',
+      value: values['rollout-timeout'],
+      message: 'is not a duration (90s, 5m, 1h)',
+    });
+  const ttl = parseDuration(values.ttl ?? (values.keep ? '8h' : '1h'));
+  if (ttl === undefined)
+    throw new InputError({ path: '--ttl', value: values.ttl, message: 'is not a duration (90s, 5m, 8h)' });
+
+  const project = Project.find(io.cwd);
+  const [name] = project.selectEnvironments([values.env]);
+  const environment = name as string;
+  const paths = rehearsalPaths(environment);
+  const root = project.root;
+
+  if (values.status) return status(root, environment, io);
+  if (values.stop) {
+    const stopped = await stopCluster(root, environment);
+    fs.rmSync(path.join(root, paths.dir), { recursive: true, force: true });
+    io.out(
+      stopped
+        ? `rehearsal of ${environment} stopped; removed ${paths.dir}/`
+        : `no rehearsal of ${environment} runs; removed ${paths.dir}/ if it was there`,
+    );
+    return ExitCode.OK;
+  }
+
+  const copyTo = values.kubeconfig === undefined ? undefined : path.resolve(io.cwd, values.kubeconfig);
+  const [env] = project.loadEnvironments([environment]);
+  const [output] = synthesizeProject(project, [environment]);
+  if (!env || !output) throw new Error(`synthesis of ${environment} returned nothing`);
+  const components = findComponents();
+
+  const kubeconfig = path.join(root, paths.kubeconfig);
+  const running = runningRehearsal(root, environment);
+  let record: RehearsalRecord;
+  const started = performance.now();
+  if (running && values.keep) {
+    record = running.record;
+    io.out(`rehearsal: deploying ${environment} again onto the kept cluster at ${record.apiServer}`);
+  } else {
+    if (running) await stopCluster(root, environment);
+    io.out(
+      `rehearsal: starting a cluster for ${environment} (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok on 127.0.0.1)`,
+    );
+    const limits: ClusterLimits = { ttlSeconds: ttl, memoryLimitBytes: MEMORY_LIMIT_BYTES };
+    record = await startCluster(
+      root,
+      env,
+      components,
+      { ...(port === undefined ? {} : { port }), kept: values.keep ?? false, limits },
+      io.out,
+    );
+    io.out(
+      `rehearsal: control plane ready in ${Math.round(performance.now() - started)} ms at ${record.apiServer}`,
+    );
+  }
+  const finish = async (code: number): Promise<number> => {
+    if (values.keep) {
+      if (copyTo) {
+        const text = fs.readFileSync(kubeconfig);
+        if (fs.existsSync(copyTo) && !fs.readFileSync(copyTo).equals(text) && !isRehearsalKubeconfig(copyTo))
+          throw new InputError({
+            path: '--kubeconfig',
+            value: values.kubeconfig,
+            message:
+              'exists and is not a rehearsal kubeconfig; rehearse never overwrites your kubeconfig: name a new file',
+          });
+        fs.writeFileSync(copyTo, text, { mode: 0o600 });
+      }
+      io.out(
+        `rehearsal: kept; kubeconfig ${copyTo ?? kubeconfig} (context ${record.context}); end it with \`blueprint rehearse --env ${environment} --stop\``,
+      );
+      return code;
+    }
+    await stopCluster(root, environment);
+    fs.rmSync(path.join(root, paths.dir), { recursive: true, force: true });
+    io.out(`rehearsal: cluster stopped and ${paths.dir}/ removed`);
+    return code;
+  };
+
+  let code: number;
+  try {
+    const nodes = rehearsalNodes(env, output);
+    if (!running || !values.keep) {
+      await applyObjects(root, paths.dir, kubeconfig, nodes.map(nodeObject), 'nodes');
+      for (const node of nodes) {
+        const { status } = nodeObject(node) as { status: unknown };
+        const result = await exec(
+          kubectl(
+            kubeconfig,
+            'patch',
+            'node',
+            node.name,
+            '--subresource=status',
+            '--type=merge',
+            `--patch=${JSON.stringify({ status })}`,
+          ),
+          { cwd: root, env: process.env, timeoutSeconds: 30 },
+        );
+        if (result.exitCode !== 0)
+          throw new ToolError(`setting the status of node ${node.name} failed: ${result.stderr.trim()}`);
+      }
+      const wait = await exec(
+        kubectl(kubeconfig, 'wait', '--for=condition=Ready', 'nodes', '--all', '--timeout=90s'),
+        {
+          cwd: root,
+          env: process.env,
+          timeoutSeconds: 120,
+        },
+      );
+      if (wait.exitCode !== 0)
+        throw new ToolError(`the simulated nodes did not become Ready: ${wait.stderr.trim()}`);
+      io.out(
+        `rehearsal: ${nodes.length} nodes registered (${nodes.filter((n) => n.role === 'master').length} masters) and Ready`,
+      );
+    }
+    await applyObjects(root, paths.dir, kubeconfig, rehearsalVolumes(output), 'volumes');
+    const deployStarted = performance.now();
+    const deployDeps: DeployDeps = {
+      stdinIsTty: false,
+      ask: async () => false,
+      env: { ...process.env, TF_CLI_CONFIG_FILE: components.terraformRc },
+      home: '/nonexistent',
+      ...deps,
+    };
+    code = await deployEnvironment(
+      {
+        env: environment,
+        dryRun: false,
+        yes: true,
+        rolloutTimeoutSeconds: rolloutTimeout,
+        rehearsal: { workDir: paths.workDir, kubeconfig, context: record.context },
+      },
+      io,
+      deployDeps,
+    );
+    io.out(
+      `rehearsal: deploy finished in ${Math.round(performance.now() - deployStarted)} ms (exit ${code})`,
+    );
+    const objects: ClusterObjects = {
+      workloads: [
+        ...(
+          await kubectlJson<{ items: ClusterObjects['workloads'] }>(root, kubeconfig, [
+            'get',
+            'deployments',
+            '--all-namespaces',
+          ])
+        ).items.map((item) => ({ ...item, kind: 'Deployment' })),
+        ...(
+          await kubectlJson<{ items: ClusterObjects['workloads'] }>(root, kubeconfig, [
+            'get',
+            'statefulsets',
+            '--all-namespaces',
+          ])
+        ).items.map((item) => ({ ...item, kind: 'StatefulSet' })),
+      ],
+      pods: (
+        await kubectlJson<{ items: ClusterObjects['pods'] }>(root, kubeconfig, [
+          'get',
+          'pods',
+          '--all-namespaces',
+        ])
+      ).items,
+      replicaSets: (
+        await kubectlJson<{ items: ClusterObjects['replicaSets'] }>(root, kubeconfig, [
+          'get',
+          'replicasets',
+          '--all-namespaces',
+        ])
+      ).items,
+      events: (
+        await kubectlJson<{ items: ClusterObjects['events'] }>(root, kubeconfig, [
+          'get',
+          'events',
+          '--all-namespaces',
+        ])
+      ).items,
+    };
+    const report = judgeRehearsal(objects, nodes);
+    for (const line of report.lines) io.out(line);
+    for (const problem of report.problems) io.err(`rehearsal: ${problem}`);
+    if (code === ExitCode.OK && report.problems.length > 0) code = ExitCode.TOOL;
+    io.out(
+      code === ExitCode.OK
+        ? `rehearsal of ${environment} passed in ${Math.round(performance.now() - started)} ms`
+        : `rehearsal of ${environment} FAILED (${report.problems.length} findings); the cluster's logs are in ${paths.cluster}/logs/${values.keep ? '' : ' (kept only with --keep)'}`,
+    );
+  } catch (error) {
+    await finish(ExitCode.TOOL).catch(() => ExitCode.TOOL);
+    throw error;
+  }
+  return finish(code);
+}
+
+function isRehearsalKubeconfig(file: string): boolean {
+  try {
+    const text = fs.readFileSync(file, 'utf8');
+    return /server: https:\/\/127\.0\.0\.1:\d+/.test(text) && text.split('\n- context:').length === 2;
+  } catch {
+    return false;
+  }
+}
+
+function status(root: string, environment: string, io: Io): number {
+  const running = runningRehearsal(root, environment);
+  if (!running) {
+    io.out(`no rehearsal of ${environment} runs`);
+    return ExitCode.OK;
+  }
+  const paths = rehearsalPaths(environment);
+  io.out(
+    `rehearsal of ${environment} runs since ${running.state.startedAt} (stops by itself at ${running.state.stopsAt})`,
+  );
+  io.out(`  API server  ${running.record.apiServer}`);
+  io.out(`  kubeconfig  ${paths.kubeconfig} (context ${running.record.context})`);
+  io.out(
+    `  memory      ${Math.round(running.memoryBytes / 2 ** 20)} MiB resident (${Object.keys(running.state.pids).join(', ')})`,
+  );
+  io.out(`  logs        ${paths.cluster}/logs/`);
+  return ExitCode.OK;
+}

@@ -1,0 +1,77 @@
+// Where the rehearsal cluster's programs are: built from source by `npm run cluster:build`
+// (tools/cluster/build.sh) into a cache outside the clone; etcd from Debian.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ToolError } from '../errors';
+
+/** The programs a rehearsal runs. */
+export interface Components {
+  readonly etcd: string;
+  readonly kubeApiserver: string;
+  readonly kubeControllerManager: string;
+  readonly kubeScheduler: string;
+  readonly kubeadm: string;
+  readonly kwok: string;
+  /** Terraform's CLI configuration that installs the built provider from a filesystem mirror. */
+  readonly terraformRc: string;
+}
+
+/** The cache root: `$BLUEPRINT_CACHE`, else `~/.cache/platform-blueprint`. */
+export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
+  return env.BLUEPRINT_CACHE ?? path.join(os.homedir(), '.cache', 'platform-blueprint');
+}
+
+function onPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
+  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
+    const full = path.join(dir, name);
+    try {
+      fs.accessSync(full, fs.constants.X_OK);
+      return full;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Finds every component, or fails with exit 3 naming what is missing and how to build it.
+ * etcd is taken from the cache when built there, else from PATH (Debian's etcd-server).
+ */
+export function findComponents(env: NodeJS.ProcessEnv = process.env): Components {
+  const bin = path.join(cacheRoot(env), 'bin');
+  const cached = (name: string): string | undefined => {
+    const full = path.join(bin, name);
+    try {
+      fs.accessSync(full, fs.constants.X_OK);
+      return full;
+    } catch {
+      return undefined;
+    }
+  };
+  const found = {
+    etcd: cached('etcd') ?? onPath('etcd', env),
+    kubeApiserver: cached('kube-apiserver'),
+    kubeControllerManager: cached('kube-controller-manager'),
+    kubeScheduler: cached('kube-scheduler'),
+    kubeadm: cached('kubeadm'),
+    kwok: cached('kwok'),
+    terraformRc: fs.existsSync(path.join(cacheRoot(env), 'terraform.rc'))
+      ? path.join(cacheRoot(env), 'terraform.rc')
+      : undefined,
+  };
+  const missing = Object.entries(found)
+    .filter(([, value]) => value === undefined)
+    .map(([key]) =>
+      key
+        .replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
+        .replace('terraform-rc', 'terraform-provider-kubernetes'),
+    );
+  if (missing.length > 0) {
+    throw new ToolError(
+      `the rehearsal cluster's components are not built (missing: ${missing.join(', ')} in ${bin}); build them once with \`npm run cluster:build\` (a cold build takes about 20 minutes, later runs seconds)`,
+    );
+  }
+  return found as Components;
+}

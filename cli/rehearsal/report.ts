@@ -1,0 +1,150 @@
+// What a rehearsal found: which workloads became ready, where their pods landed, and what the
+// cluster refused. Pure: it judges the objects read from the rehearsal's API server.
+import type { RehearsalNode } from './nodes';
+
+interface Meta {
+  readonly name: string;
+  readonly namespace?: string;
+  readonly labels?: Record<string, string>;
+  readonly ownerReferences?: { kind: string; name: string }[];
+}
+
+/** The parts of the objects the report reads. */
+export interface ClusterObjects {
+  readonly workloads: readonly {
+    kind: string;
+    metadata: Meta;
+    spec?: { replicas?: number };
+    status?: { readyReplicas?: number; replicas?: number };
+  }[];
+  readonly pods: readonly {
+    metadata: Meta;
+    spec?: { nodeName?: string; nodeSelector?: Record<string, string> };
+    status?: { phase?: string };
+  }[];
+  readonly replicaSets: readonly { metadata: Meta }[];
+  readonly events: readonly {
+    reason?: string;
+    message?: string;
+    type?: string;
+    involvedObject?: { kind?: string; name?: string; namespace?: string };
+  }[];
+}
+
+/** The verdict of one rehearsal. */
+export interface RehearsalReport {
+  readonly lines: readonly string[];
+  readonly problems: readonly string[];
+}
+
+const POOL_LABEL = 'platform-blueprint.io/pool';
+const ZONE_LABEL = 'topology.kubernetes.io/zone';
+
+/** The workload (Deployment or StatefulSet) a pod belongs to, through its ReplicaSet. */
+function ownerOf(
+  pod: ClusterObjects['pods'][number],
+  replicaSetOwners: Map<string, string>,
+): string | undefined {
+  const owner = pod.metadata.ownerReferences?.[0];
+  if (!owner) return undefined;
+  const ns = pod.metadata.namespace ?? '';
+  if (owner.kind === 'ReplicaSet') return replicaSetOwners.get(`${ns}/${owner.name}`);
+  return `${owner.kind}/${ns}/${owner.name}`;
+}
+
+/**
+ * Judges the cluster after a rehearsal deploy:
+ * - every Deployment and StatefulSet has its desired ready replicas;
+ * - no pod runs on a master, and a pod placed on a pool runs only on that pool's nodes;
+ * - pods of a workload spread over the zones its pool's nodes are in;
+ * - no FailedCreate (PodSecurity, quotas) or FailedScheduling event.
+ */
+export function judgeRehearsal(objects: ClusterObjects, nodes: readonly RehearsalNode[]): RehearsalReport {
+  const lines: string[] = [];
+  const problems: string[] = [];
+  const byName = new Map(nodes.map((node) => [node.name, node]));
+  const replicaSetOwners = new Map<string, string>();
+  for (const rs of objects.replicaSets) {
+    const owner = rs.metadata.ownerReferences?.[0];
+    if (owner)
+      replicaSetOwners.set(
+        `${rs.metadata.namespace}/${rs.metadata.name}`,
+        `${owner.kind}/${rs.metadata.namespace}/${owner.name}`,
+      );
+  }
+  const podsOf = new Map<string, ClusterObjects['pods'][number][]>();
+  for (const pod of objects.pods) {
+    const owner = ownerOf(pod, replicaSetOwners);
+    if (owner) podsOf.set(owner, [...(podsOf.get(owner) ?? []), pod]);
+    const node = pod.spec?.nodeName ? byName.get(pod.spec.nodeName) : undefined;
+    const where = `${pod.metadata.namespace}/${pod.metadata.name}`;
+    if (node?.role === 'master') problems.push(`pod ${where} runs on master ${node.name}`);
+    const wanted = pod.spec?.nodeSelector?.[POOL_LABEL];
+    if (node && wanted !== undefined && node.pool !== wanted)
+      problems.push(
+        `pod ${where} selects pool ${wanted} but runs on ${node.name} of pool ${node.pool ?? '(master)'}`,
+      );
+  }
+  const workloads = [...objects.workloads].sort((a, b) =>
+    `${a.metadata.namespace}/${a.kind}/${a.metadata.name}`.localeCompare(
+      `${b.metadata.namespace}/${b.kind}/${b.metadata.name}`,
+    ),
+  );
+  let ready = 0;
+  for (const workload of workloads) {
+    const key = `${workload.kind}/${workload.metadata.namespace}/${workload.metadata.name}`;
+    const desired = workload.spec?.replicas ?? 1;
+    const readyReplicas = workload.status?.readyReplicas ?? 0;
+    const pods = podsOf.get(key) ?? [];
+    const placed = new Map<string, number>();
+    const zones = new Map<string, number>();
+    for (const pod of pods) {
+      const node = pod.spec?.nodeName ? byName.get(pod.spec.nodeName) : undefined;
+      const pool = node ? (node.pool ?? 'masters') : 'unscheduled';
+      placed.set(pool, (placed.get(pool) ?? 0) + 1);
+      const zone = node?.labels[ZONE_LABEL];
+      if (zone) zones.set(zone, (zones.get(zone) ?? 0) + 1);
+    }
+    const where = [...placed].map(([pool, count]) => `${count} on ${pool}`).join(', ') || 'no pods';
+    const zoneText =
+      zones.size > 0 ? `; zones ${[...zones].map(([zone, count]) => `${zone}=${count}`).join(' ')}` : '';
+    const ok = readyReplicas >= desired;
+    if (ok) ready++;
+    else
+      problems.push(
+        `${workload.kind} ${workload.metadata.namespace}/${workload.metadata.name}: ${readyReplicas}/${desired} ready`,
+      );
+    lines.push(
+      `  ${ok ? 'ready  ' : 'NOT READY'} ${workload.kind.padEnd(11)} ${`${workload.metadata.namespace}/${workload.metadata.name}`.padEnd(40)} ${readyReplicas}/${desired}  ${where}${zoneText}`,
+    );
+    // Spread: with two or more zones among the nodes its pods may use, and 2+ pods, every pod in one zone is a finding.
+    const poolZones = new Set(
+      nodes
+        .filter((node) => pods.some((pod) => pod.spec?.nodeSelector?.[POOL_LABEL] === node.pool))
+        .map((node) => node.labels[ZONE_LABEL])
+        .filter(Boolean),
+    );
+    if (poolZones.size >= 2 && pods.length >= 2 && zones.size === 1)
+      problems.push(
+        `${workload.kind} ${workload.metadata.namespace}/${workload.metadata.name}: all ${pods.length} pods in zone ${[...zones.keys()][0]} although its nodes span ${poolZones.size} zones`,
+      );
+  }
+  const running = new Set(
+    objects.pods
+      .filter((pod) => pod.status?.phase === 'Running')
+      .map((pod) => `${pod.metadata.namespace}/${pod.metadata.name}`),
+  );
+  for (const event of objects.events) {
+    if (event.reason !== 'FailedCreate' && event.reason !== 'FailedScheduling') continue;
+    const object = event.involvedObject ?? {};
+    // A pod that waited for its volume and then ran is no finding; one still pending is.
+    if (event.reason === 'FailedScheduling' && running.has(`${object.namespace}/${object.name}`)) continue;
+    if (event.reason === 'FailedScheduling' && !objects.pods.some((pod) => pod.metadata.name === object.name))
+      continue;
+    problems.push(
+      `${event.reason} for ${object.kind} ${object.namespace}/${object.name}: ${(event.message ?? '').split('\n')[0]}`,
+    );
+  }
+  lines.unshift(`rehearsal: ${ready} of ${workloads.length} workloads ready on ${nodes.length} nodes`);
+  return { lines, problems };
+}
