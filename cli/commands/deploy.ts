@@ -192,6 +192,8 @@ export interface RehearsalTarget {
   /** Absolute path of the rehearsal's kubeconfig. */
   readonly kubeconfig: string;
   readonly context: string;
+  /** The hashicorp/kubernetes version the rehearsal built (it replaces the environment's pin). @default - the pin */
+  readonly providerVersion?: string;
 }
 
 /** Synthesizes one environment and deploys it (see {@link deployCommand}). */
@@ -285,7 +287,7 @@ export async function deployEnvironment(request: DeployRequest, io: Io, deps: De
       target.workDir,
       output,
       crds,
-      rehearsal ? { kubeconfig, context } : undefined,
+      rehearsal ? { kubeconfig, context, providerVersion: rehearsal.providerVersion } : undefined,
     );
     outcome = await runSteps(steps, {
       cwd: project.root,

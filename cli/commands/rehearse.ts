@@ -225,11 +225,25 @@ export async function rehearseCommand(argv: string[], io: Io, deps?: DeployDeps)
       );
     }
     await applyObjects(root, paths.dir, kubeconfig, rehearsalVolumes(output), 'volumes');
+    io.out(
+      `rehearsal: Terraform uses hashicorp/kubernetes ${components.providerVersion}, built from source (tools/cluster/README.md says from which commit and why)`,
+    );
     const deployStarted = performance.now();
     const deployDeps: DeployDeps = {
       stdinIsTty: false,
       ask: async () => false,
-      env: { ...process.env, TF_CLI_CONFIG_FILE: components.terraformRc },
+      // Nothing of the user's cluster access reaches the rehearsal's tools.
+      env: {
+        ...Object.fromEntries(
+          Object.entries(process.env).filter(
+            ([key]) =>
+              !/^(KUBECONFIG|KUBE_.*|TF_CLI_CONFIG_FILE|TF_DATA_DIR|TF_WORKSPACE|PG_CONN_STR|AWS_.*)$/.test(
+                key,
+              ),
+          ),
+        ),
+        TF_CLI_CONFIG_FILE: components.terraformRc,
+      },
       home: '/nonexistent',
       ...deps,
     };
@@ -239,7 +253,12 @@ export async function rehearseCommand(argv: string[], io: Io, deps?: DeployDeps)
         dryRun: false,
         yes: true,
         rolloutTimeoutSeconds: rolloutTimeout,
-        rehearsal: { workDir: paths.workDir, kubeconfig, context: record.context },
+        rehearsal: {
+          workDir: paths.workDir,
+          kubeconfig,
+          context: record.context,
+          providerVersion: components.providerVersion,
+        },
       },
       io,
       deployDeps,

@@ -92,7 +92,10 @@ export function applySetParentYaml(environment: string): string {
       },
       annotations: {
         'applyset.kubernetes.io/tooling': 'kubectl/v1.32.0',
+        // kubectl 1.29+ reads the first, kubectl 1.27-1.28 the second (gcloud's kubectl dispatcher
+        // runs the client that matches the server, so a 1.28 cluster gets kubectl 1.28).
         'applyset.kubernetes.io/contains-group-kinds': '',
+        'applyset.kubernetes.io/contains-group-resources': '',
       },
     },
   });

@@ -59,13 +59,20 @@ export interface ClusterAccess {
 }
 
 /** One line for a failed step: what failed, why, and what to do. */
-export function explainFailure(step: Step, result: ExecResult, access: ClusterAccess): string {
+export function explainFailure(step: Step, given: ExecResult, access: ClusterAccess): string {
+  let result = given;
   const tool = step.argv?.[0] ?? step.title;
   if (result.missing) return `${tool} is not installed (not found on PATH); install it and run deploy again`;
   if (result.timedOut) {
     return `${step.title} did not finish within ${step.timeoutSeconds} s (\`${tool}\` was stopped); check the cluster and run deploy again`;
   }
   if (tool === 'kubectl') {
+    // kubectl warns about the ApplySet parent's conflicts and then forces them itself: not the failure.
+    const stderr = result.stderr.replace(
+      /^.*WARNING: failed to update ApplySet:[\s\S]*?Retrying with conflicts forced\.\n?/gm,
+      '',
+    );
+    result = { ...result, stderr };
     const reason = kubectlReason(result.stderr);
     if (isUnreachable(result.stderr)) {
       return `cannot reach the cluster of context ${access.context} (${reason}); check that its API server is up and that ${access.kubeconfig} points at it`;

@@ -73,7 +73,7 @@ export function prepareWorkDir(
   workDir: string,
   output: EnvironmentOutput,
   crds: readonly (CrdEntry & { readonly content: string })[],
-  rehearsal?: { readonly kubeconfig: string; readonly context: string },
+  rehearsal?: { readonly kubeconfig: string; readonly context: string; readonly providerVersion?: string },
 ): void {
   const base = path.join(root, workDir.split('/')[0] as string);
   fs.mkdirSync(base, { recursive: true });
@@ -114,13 +114,19 @@ export function prepareWorkDir(
  */
 export function rehearsalTerraform(
   content: string,
-  rehearsal: { readonly kubeconfig: string; readonly context: string },
+  rehearsal: { readonly kubeconfig: string; readonly context: string; readonly providerVersion?: string },
 ): string {
   const json = JSON.parse(content) as {
-    terraform: { backend?: Record<string, unknown> };
+    terraform: {
+      backend?: Record<string, unknown>;
+      required_providers?: Record<string, { version?: string }>;
+    };
     provider?: { kubernetes?: Record<string, unknown>[] };
   };
   json.terraform.backend = { local: { path: 'terraform.tfstate' } };
+  // The provider the rehearsal built from source (see tools/cluster/README.md).
+  const kubernetes = json.terraform.required_providers?.kubernetes;
+  if (kubernetes && rehearsal.providerVersion) kubernetes.version = rehearsal.providerVersion;
   for (const provider of json.provider?.kubernetes ?? []) {
     provider.config_path = rehearsal.kubeconfig;
     provider.config_context = rehearsal.context;

@@ -15,6 +15,21 @@ export interface Components {
   readonly kwok: string;
   /** Terraform's CLI configuration that installs the built provider from a filesystem mirror. */
   readonly terraformRc: string;
+  /** The version the built hashicorp/kubernetes provider is published under in that mirror. */
+  readonly providerVersion: string;
+}
+
+/** The hashicorp/kubernetes versions in the filesystem mirror, newest last. */
+function mirroredProviderVersions(root: string): string[] {
+  const dir = path.join(root, 'terraform-mirror', 'registry.terraform.io', 'hashicorp', 'kubernetes');
+  try {
+    return fs
+      .readdirSync(dir)
+      .filter((version) => fs.existsSync(path.join(dir, version, 'linux_amd64')))
+      .sort();
+  } catch {
+    return [];
+  }
 }
 
 /** The cache root: `$BLUEPRINT_CACHE`, else `~/.cache/platform-blueprint`. */
@@ -60,6 +75,7 @@ export function findComponents(env: NodeJS.ProcessEnv = process.env): Components
     terraformRc: fs.existsSync(path.join(cacheRoot(env), 'terraform.rc'))
       ? path.join(cacheRoot(env), 'terraform.rc')
       : undefined,
+    providerVersion: mirroredProviderVersions(cacheRoot(env)).pop(),
   };
   const missing = Object.entries(found)
     .filter(([, value]) => value === undefined)
@@ -69,6 +85,7 @@ export function findComponents(env: NodeJS.ProcessEnv = process.env): Components
         .replace('terraform-rc', 'terraform-provider-kubernetes'),
     );
   if (missing.length > 0) {
+    missing.splice(0, missing.length, ...new Set(missing));
     throw new ToolError(
       `the rehearsal cluster's components are not built (missing: ${missing.join(', ')} in ${bin}); build them once with \`npm run cluster:build\` (a cold build takes about 20 minutes, later runs seconds)`,
     );

@@ -160,5 +160,29 @@ export function addTenancy(scope: Construct, spec: EnvironmentSpec): Map<string,
       });
     }
   }
+  // The observability namespace holds the ServiceMonitors and the PrometheusRule of the output;
+  // unless it is a team namespace, the platform creates it. Monitoring agents (node exporters)
+  // need host access, so Pod Security enforces privileged there and warns and audits baseline.
+  const observability = spec.observability.namespace;
+  if (!created.has(observability)) {
+    const minor = /^1\.(\d+)\./.exec(spec.kubernetesVersion)?.[1];
+    created.set(
+      observability,
+      new NamespaceV1(scope, tfName('namespace', observability), {
+        metadata: {
+          name: observability,
+          labels: {
+            ...MANAGED_BY_LABELS,
+            [TEAM_LABEL]: 'platform',
+            ...podSecurityLabels({
+              enforce: 'privileged',
+              auditAndWarn: 'baseline',
+              version: minor === undefined ? 'latest' : `v1.${minor}`,
+            }),
+          },
+        },
+      }),
+    );
+  }
   return created;
 }

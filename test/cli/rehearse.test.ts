@@ -1,0 +1,293 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { rehearsalPaths } from '../../cli/rehearsal/cluster';
+import { findComponents } from '../../cli/rehearsal/components';
+import { REPO_ROOT, TempProject } from '../support/cli';
+import { describeWithCluster, kubectl, processesMentioning } from '../support/rehearsal';
+
+// The rehearsal cluster is real: etcd, kube-apiserver, kube-controller-manager, kube-scheduler
+// and kwok, built from source; Terraform runs with the real hashicorp/kubernetes provider from
+// a filesystem mirror. Each test starts and stops its own cluster on loopback.
+jest.setTimeout(15 * 60_000);
+
+const BLUEPRINT = path.join(REPO_ROOT, 'bin', 'blueprint.js');
+
+/** Every process of a project's rehearsals (their paths hold the project's temporary root). */
+function leftRunning(project: TempProject): number[] {
+  return processesMentioning(path.join(project.root, '.blueprint-rehearsal'));
+}
+
+describeWithCluster('blueprint rehearse: every shipped environment on a real control plane', () => {
+  let project: TempProject;
+  beforeAll(() => {
+    project = new TempProject();
+  });
+  afterAll(async () => {
+    for (const env of ['test', 'prod', 'prod-b']) await project.run(['rehearse', '--env', env, '--stop']);
+    expect(leftRunning(project)).toEqual([]);
+    project.dispose();
+  });
+
+  it.each(['test', 'prod-b'])(
+    'deploys %s: Terraform, CRDs, every manifest, every rollout, placement',
+    async (env) => {
+      const result = await project.run(['rehearse', '--env', env]);
+      expect(result.stderr).not.toMatch(/internal error/);
+      expect(result.stdout).toContain(`rehearsal of ${env} passed`);
+      expect(result.stdout).toMatch(/Apply complete! Resources: \d+ added, 0 changed, 0 destroyed/);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain(`rehearsal: cluster stopped and .blueprint-rehearsal/${env}/ removed`);
+      expect(fs.existsSync(project.path('.blueprint-rehearsal', env))).toBe(false);
+      expect(leftRunning(project)).toEqual([]);
+    },
+  );
+
+  describe('prod, kept: a second deploy changes nothing, taints survive, a removed service is pruned', () => {
+    let kubeconfig: string;
+    const realState = () => project.path('.blueprint', 'prod');
+    const userKubeconfig = () => path.join(os.homedir(), '.kube', 'config');
+    let userKubeconfigBefore: Buffer | undefined;
+
+    beforeAll(async () => {
+      // A real deploy's state and the user's kubeconfig, which no rehearsal may touch.
+      fs.mkdirSync(path.join(realState(), 'terraform'), { recursive: true });
+      fs.writeFileSync(
+        path.join(realState(), 'terraform', 'terraform.tfstate'),
+        '{"version": 4, "serial": 7}\n',
+      );
+      userKubeconfigBefore = fs.existsSync(userKubeconfig()) ? fs.readFileSync(userKubeconfig()) : undefined;
+      const result = await project.run(['rehearse', '--env', 'prod', '--keep']);
+      expect(result.stdout).toContain('rehearsal of prod passed');
+      expect(result.code).toBe(0);
+      kubeconfig = project.path(rehearsalPaths('prod').kubeconfig);
+    });
+
+    it('landed every workload on its pool, none on a master, spread over the zones', () => {
+      const nodes = JSON.parse(kubectl(kubeconfig, ['get', 'nodes', '-o', 'json'])).items as {
+        metadata: { name: string; labels: Record<string, string> };
+      }[];
+      const poolOf = new Map(
+        nodes.map((node) => [node.metadata.name, node.metadata.labels['platform-blueprint.io/pool']]),
+      );
+      const pods = JSON.parse(kubectl(kubeconfig, ['get', 'pods', '-A', '-o', 'json'])).items as {
+        metadata: { name: string };
+        spec: { nodeName?: string; nodeSelector?: Record<string, string> };
+        status: { phase: string };
+      }[];
+      expect(pods.length).toBeGreaterThan(10);
+      for (const pod of pods) {
+        expect([pod.metadata.name, pod.status.phase]).toEqual([pod.metadata.name, 'Running']);
+        const wanted = pod.spec.nodeSelector?.['platform-blueprint.io/pool'];
+        expect([pod.metadata.name, poolOf.get(pod.spec.nodeName ?? '')]).toEqual([
+          pod.metadata.name,
+          wanted ?? expect.any(String),
+        ]);
+      }
+      const failed = kubectl(kubeconfig, [
+        'get',
+        'events',
+        '-A',
+        '--field-selector=reason=FailedCreate',
+        '-o',
+        'name',
+      ]);
+      expect(failed.trim()).toBe('');
+    });
+
+    it('never touched the real state or the user kubeconfig', () => {
+      expect(fs.readFileSync(path.join(realState(), 'terraform', 'terraform.tfstate'), 'utf8')).toBe(
+        '{"version": 4, "serial": 7}\n',
+      );
+      expect(fs.readdirSync(realState())).toEqual(['terraform']);
+      if (userKubeconfigBefore === undefined) expect(fs.existsSync(userKubeconfig())).toBe(false);
+      else expect(fs.readFileSync(userKubeconfig())).toEqual(userKubeconfigBefore);
+    });
+
+    it('a second deploy: an empty Terraform plan and an empty kubectl diff', () => {
+      const work = project.path(rehearsalPaths('prod').workDir);
+      const plan = spawnSync(
+        'terraform',
+        [`-chdir=${path.join(work, 'terraform')}`, 'plan', '-detailed-exitcode', '-input=false', '-no-color'],
+        { encoding: 'utf8', env: { ...process.env, TF_CLI_CONFIG_FILE: findComponents().terraformRc } },
+      );
+      expect([plan.status, plan.stdout.split('\n').filter((line) => /will be|must be/.test(line))]).toEqual([
+        0,
+        [],
+      ]);
+      const diff = spawnSync(
+        'kubectl',
+        [
+          `--kubeconfig=${kubeconfig}`,
+          'diff',
+          '--server-side',
+          '--field-manager=blueprint',
+          '--force-conflicts',
+          '-f',
+          path.join(work, 'kubernetes', 'manifests'),
+        ],
+        { encoding: 'utf8' },
+      );
+      expect([diff.status, diff.stdout]).toEqual([0, '']);
+    });
+
+    it('a deploy keeps the taints and the cordon that kubeadm, controllers or people set', async () => {
+      kubectl(kubeconfig, ['taint', 'node', 'node-01', 'node.kubernetes.io/unreachable=:NoExecute']);
+      kubectl(kubeconfig, ['taint', 'node', 'node-10', 'example.com/maintenance=true:NoSchedule']);
+      kubectl(kubeconfig, ['cordon', 'node-02']);
+      const before = (name: string) =>
+        JSON.parse(kubectl(kubeconfig, ['get', 'node', name, '-o', 'json'])).spec;
+      const taints01 = before('node-01').taints;
+      const taints10 = before('node-10').taints;
+      const again = await project.run(['rehearse', '--env', 'prod', '--keep']);
+      expect(again.stdout).toContain('deploying prod again onto the kept cluster');
+      expect(again.stdout).toContain('No changes.');
+      expect(before('node-01').taints).toEqual(taints01);
+      expect(before('node-10').taints).toEqual(taints10);
+      expect(before('node-10').taints).toEqual(
+        expect.arrayContaining([expect.objectContaining({ key: 'dedicated', effect: 'NoSchedule' })]),
+      );
+      expect(before('node-02').unschedulable).toBe(true);
+      kubectl(kubeconfig, ['taint', 'node', 'node-01', 'node.kubernetes.io/unreachable:NoExecute-']);
+      kubectl(kubeconfig, ['uncordon', 'node-02']);
+    });
+
+    it('iterates: changed replicas show, a removed service is pruned with exactly its objects', async () => {
+      const names = () =>
+        kubectl(kubeconfig, [
+          'get',
+          'deployments,services,poddisruptionbudgets,horizontalpodautoscalers',
+          '-A',
+          '-o',
+          'name',
+        ])
+          .trim()
+          .split('\n')
+          .sort();
+      const before = names();
+      expect(before.filter((name) => name.endsWith('/map'))).not.toEqual([]);
+      project.edit('environments/prod.yaml', /\n {2}- name: map\n(?: {4}.*\n)+/, '\n');
+      project.edit('environments/prod.yaml', /(name: vehicle-control[\s\S]*?replicas: )2/, '$13');
+      const result = await project.run(['rehearse', '--env', 'prod', '--keep']);
+      expect(result.code).toBe(0);
+      const after = names();
+      expect(before.filter((name) => !after.includes(name)).every((name) => name.endsWith('/map'))).toBe(
+        true,
+      );
+      expect(before.filter((name) => !after.includes(name)).length).toBeGreaterThanOrEqual(2);
+      expect(after.filter((name) => !before.includes(name))).toEqual([]);
+      const replicas = kubectl(kubeconfig, [
+        'get',
+        'deployment',
+        'vehicle-control',
+        '-n',
+        'vehicle',
+        '-o',
+        'jsonpath={.spec.replicas}',
+      ]);
+      expect(replicas).toBe('3');
+    });
+
+    it('a real deploy pointed at the rehearsal is refused', async () => {
+      const home = fs.mkdtempSync(path.join(os.tmpdir(), 'blueprint-home-'));
+      fs.mkdirSync(path.join(home, '.kube'));
+      fs.copyFileSync(kubeconfig, path.join(home, '.kube', 'config'));
+      const env = { ...process.env, HOME: home };
+      const result = spawnSync(
+        process.execPath,
+        [BLUEPRINT, 'deploy', '--env', 'prod', '--yes', '--only', 'kubernetes'],
+        {
+          cwd: project.root,
+          env,
+          encoding: 'utf8',
+        },
+      );
+      fs.rmSync(home, { recursive: true, force: true });
+      expect(result.stderr).toContain('reaches a rehearsal cluster of environment "prod"');
+      expect(result.status).toBe(2);
+    });
+
+    it('--status says where the kept cluster is and what it uses', async () => {
+      const result = await project.run(['rehearse', '--env', 'prod', '--status']);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(/rehearsal of prod runs since \d{4}-/);
+      expect(result.stdout).toMatch(/API server {2}https:\/\/127\.0\.0\.1:\d+/);
+      expect(result.stdout).toMatch(/memory {6}\d+ MiB resident/);
+    });
+
+    it('--stop ends it and removes its directory; --status then says none runs', async () => {
+      const stopped = await project.run(['rehearse', '--env', 'prod', '--stop']);
+      expect(stopped.stdout).toContain('rehearsal of prod stopped');
+      expect(fs.existsSync(project.path('.blueprint-rehearsal', 'prod'))).toBe(false);
+      expect((await project.run(['rehearse', '--env', 'prod', '--status'])).stdout).toBe(
+        'no rehearsal of prod runs',
+      );
+      expect(leftRunning(project)).toEqual([]);
+    });
+  });
+});
+
+describeWithCluster('blueprint rehearse: bad input, and nothing left running', () => {
+  let project: TempProject;
+  beforeAll(() => {
+    project = new TempProject();
+  });
+  afterAll(() => project.dispose());
+
+  it('refuses an unknown environment (exit 2)', async () => {
+    const result = await project.run(['rehearse', '--env', 'nope']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--env: "nope" is not a known environment');
+  });
+
+  it('refuses a port that is in use (exit 2) and starts nothing', async () => {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const port = (server.address() as net.AddressInfo).port;
+    try {
+      const result = await project.run(['rehearse', '--env', 'test', '--port', String(port)]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(`--port: ${port} is in use on 127.0.0.1`);
+    } finally {
+      server.close();
+    }
+    expect(leftRunning(project)).toEqual([]);
+  });
+
+  it('says how to build missing components (exit 3)', () => {
+    const result = spawnSync(process.execPath, [BLUEPRINT, 'rehearse', '--env', 'test'], {
+      cwd: project.root,
+      env: { ...process.env, BLUEPRINT_CACHE: path.join(project.root, 'no-cache') },
+      encoding: 'utf8',
+    });
+    expect(result.status).toBe(3);
+    expect(result.stderr).toContain('npm run cluster:build');
+    expect(leftRunning(project)).toEqual([]);
+  });
+
+  it('--status without a kept rehearsal', async () => {
+    const result = await project.run(['rehearse', '--env', 'test', '--status']);
+    expect(result.stdout).toBe('no rehearsal of test runs');
+    expect(result.code).toBe(0);
+  });
+
+  it('stops by itself at its time limit', async () => {
+    const result = await project.run(['rehearse', '--env', 'test', '--keep', '--ttl', '20s']);
+    expect(result.code).toBe(0);
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline && leftRunning(project).length > 0)
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(leftRunning(project)).toEqual([]);
+    const stopped = fs.readFileSync(project.path(rehearsalPaths('test').cluster, 'stopped.json'), 'utf8');
+    expect(stopped).toContain('stopped by itself after its time limit (20 s)');
+    await project.run(['rehearse', '--env', 'test', '--stop']);
+  });
+
+  it('leaves no process of the supervisor tree behind', () => {
+    expect(execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })).not.toContain(
+      path.join(project.root, '.blueprint-rehearsal'),
+    );
+  });
+});
