@@ -137,19 +137,19 @@ describeWithCluster('blueprint rehearse: every shipped environment on a real con
       kubectl(kubeconfig, ['taint', 'node', 'node-01', 'node.kubernetes.io/unreachable=:NoExecute']);
       kubectl(kubeconfig, ['taint', 'node', 'node-10', 'example.com/maintenance=true:NoSchedule']);
       kubectl(kubeconfig, ['cordon', 'node-02']);
-      const before = (name: string) =>
+      const nodeSpec = (name: string) =>
         JSON.parse(kubectl(kubeconfig, ['get', 'node', name, '-o', 'json'])).spec;
-      const taints01 = before('node-01').taints;
-      const taints10 = before('node-10').taints;
+      const taints01 = nodeSpec('node-01').taints;
+      const taints10 = nodeSpec('node-10').taints;
       const again = await project.run(['rehearse', '--env', 'prod', '--keep']);
       expect(again.stdout).toContain('deploying prod again onto the kept cluster');
       expect(again.stdout).toContain('No changes.');
-      expect(before('node-01').taints).toEqual(taints01);
-      expect(before('node-10').taints).toEqual(taints10);
-      expect(before('node-10').taints).toEqual(
+      expect(nodeSpec('node-01').taints).toEqual(taints01);
+      expect(nodeSpec('node-10').taints).toEqual(taints10);
+      expect(nodeSpec('node-10').taints).toEqual(
         expect.arrayContaining([expect.objectContaining({ key: 'dedicated', effect: 'NoSchedule' })]),
       );
-      expect(before('node-02').unschedulable).toBe(true);
+      expect(nodeSpec('node-02').unschedulable).toBe(true);
       kubectl(kubeconfig, ['taint', 'node', 'node-01', 'node.kubernetes.io/unreachable:NoExecute-']);
       kubectl(kubeconfig, ['uncordon', 'node-02']);
     });
