@@ -21,6 +21,9 @@ export function applySetRef(environment: string): string {
   return `${APPLYSET_CRD_NAME}/${environment}`;
 }
 
+/** The label `kubectl apply --applyset` puts on every object of the set. */
+export const APPLYSET_PART_OF_LABEL = 'applyset.kubernetes.io/part-of';
+
 /**
  * The ApplySet ID kubectl computes for a parent (KEP-3659 v1 format):
  * `applyset-<base64url(sha256(<name>.<namespace>.<kind>.<group>))>-v1`. The namespace of a

@@ -71,6 +71,7 @@ export type StepCheck =
   | { readonly type: 'env'; readonly variable: string; readonly why: string }
   | { readonly type: 'identity'; readonly environment: string; readonly allowRehearsal: boolean }
   | { readonly type: 'nodes-joined'; readonly expected: readonly string[] }
+  | { readonly type: 'controller-fields'; readonly kind: string; readonly manifestsDir: string }
   | { readonly type: 'terraform-plan' };
 
 /** One step of a deploy. */
@@ -258,6 +259,9 @@ function kubernetesSteps(target: DeployTarget, options: PlanOptions): Step[] {
   const dir = `${target.workDir}/kubernetes`;
   const files = (paths: readonly string[]) => paths.flatMap((file) => ['-f', file]);
   const manifests = files(target.manifests.map((file) => `${dir}/manifests/${file}`));
+  // The preview compares what the apply will leave: the same objects with the ApplySet's
+  // part-of label, which kubectl adds at apply time (and refuses in its input).
+  const previews = files(target.manifests.map((file) => `${dir}/preview/${file}`));
   // The ApplySet parent's own CRD is applied with the CRDs of the output.
   const crds = files([...target.crds.map((file) => `${dir}/crds/${file}`), `${dir}/applyset-crd.yaml`]);
   const serverSide = ['--server-side', `--field-manager=${FIELD_MANAGER}`, '--force-conflicts'];
@@ -268,7 +272,7 @@ function kubernetesSteps(target: DeployTarget, options: PlanOptions): Step[] {
       phase: 'kubernetes',
       title: 'kubectl diff (preview)',
       kind: 'run',
-      argv: [...kubectl(target), 'diff', ...serverSide, ...manifests],
+      argv: [...kubectl(target), 'diff', ...serverSide, ...previews],
       timeoutSeconds: 300,
       // kubectl diff: 0 no differences, 1 differences, >1 an error. Custom resources of a CRD
       // that is not installed yet cannot be previewed; the preview is then skipped, not fatal.
@@ -319,6 +323,22 @@ function kubernetesSteps(target: DeployTarget, options: PlanOptions): Step[] {
     },
   );
   if (target.manifests.length > 0) {
+    steps.push({
+      id: 'controller-owned-fields',
+      phase: 'kubernetes',
+      title: 'leave fields that platform controllers own to them (an HPA minReplicas a CronHPA raised)',
+      kind: 'run',
+      argv: [
+        ...kubectl(target),
+        'get',
+        'horizontalpodautoscalers.autoscaling',
+        '--all-namespaces',
+        '--show-managed-fields',
+        '--output=json',
+      ],
+      timeoutSeconds: 60,
+      check: { type: 'controller-fields', kind: 'HorizontalPodAutoscaler', manifestsDir: `${dir}/manifests` },
+    });
     steps.push({
       id: 'kubectl-apply',
       phase: 'kubernetes',

@@ -1,5 +1,7 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { parse } from 'yaml';
+import { controllerOwnedFields, yieldFields } from './controller-fields';
 import { exec as defaultExec, type ExecOptions, type ExecResult } from './exec';
 import { type ClusterAccess, explainFailure } from './failures';
 import { REHEARSAL_MARKER, type Step } from './plan';
@@ -93,7 +95,7 @@ export async function runSteps(steps: readonly Step[], context: RunContext): Pro
         timeoutSeconds: step.timeoutSeconds ?? 60,
         ...(step.show ? { onLine: (line: string) => context.progress.output(line) } : {}),
       });
-      verdict = judgeRun(step, result, context.access);
+      verdict = judgeRun(step, result, context.access, context.cwd);
     }
     if (verdict.changes !== undefined) changed.set(step.id, verdict.changes);
     context.progress.finish(index, step, verdict.status, verdict.detail, elapsed());
@@ -113,7 +115,7 @@ export async function runSteps(steps: readonly Step[], context: RunContext): Pro
   return { status: 'done', applied };
 }
 
-function judgeRun(step: Step, result: ExecResult, access: ClusterAccess): Verdict {
+function judgeRun(step: Step, result: ExecResult, access: ClusterAccess, cwd: string): Verdict {
   const check = step.check;
   if (check?.type === 'tool') {
     const problem = judgeTool(check.tool, result);
@@ -131,6 +133,17 @@ function judgeRun(step: Step, result: ExecResult, access: ClusterAccess): Verdic
     if (step.optional)
       return { status: 'warning', detail: message.replace(`${step.title} failed `, 'failed ') };
     return { status: 'failed', detail: `exit ${result.exitCode}`, failure: { kind: 'tool', message } };
+  }
+  if (check?.type === 'controller-fields') {
+    const items = (
+      JSON.parse(result.stdout || '{"items":[]}') as { items: Parameters<typeof controllerOwnedFields>[0] }
+    ).items;
+    const removed = yieldFields(path.join(cwd, check.manifestsDir), controllerOwnedFields(items, check.kind));
+    if (removed.length === 0) return { status: 'ok', detail: 'none' };
+    return {
+      status: 'ok',
+      detail: `left to their controllers: ${removed.map((field) => `${field.namespace}/${field.name} ${field.field} (${field.manager})`).join(', ')}`,
+    };
   }
   if (check?.type === 'nodes-joined') {
     const joined = new Set(

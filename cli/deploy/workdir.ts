@@ -1,8 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isMap, parseAllDocuments } from 'yaml';
 import type { EnvironmentOutput } from '../../stacks/environment';
 import { CRDS_DIR, readCrdFiles } from '../crd-files';
-import { applySetCrdYaml, applySetParentYaml } from './applyset';
+import { APPLYSET_PART_OF_LABEL, applySetCrdYaml, applySetId, applySetParentYaml } from './applyset';
 import { type CrdEntry, parseCrd } from './manifests';
 
 /**
@@ -97,9 +98,13 @@ export function prepareWorkDir(
         rehearsal ? rehearsalTerraform(file.content, rehearsal) : file.content,
       );
     else if (file.path.startsWith('kubernetes/')) {
-      const target = path.join(kubernetes, 'manifests', ...file.path.slice('kubernetes/'.length).split('/'));
+      const relative = file.path.slice('kubernetes/'.length).split('/');
+      const target = path.join(kubernetes, 'manifests', ...relative);
       fs.mkdirSync(path.dirname(target), { recursive: true });
       fs.writeFileSync(target, file.content);
+      const preview = path.join(kubernetes, 'preview', ...relative);
+      fs.mkdirSync(path.dirname(preview), { recursive: true });
+      fs.writeFileSync(preview, withApplySetLabel(file.content, output.name));
     }
   }
   for (const crd of crds) fs.writeFileSync(path.join(kubernetes, 'crds', crdFileName(crd)), crd.content);
@@ -132,4 +137,14 @@ export function rehearsalTerraform(
     provider.config_context = rehearsal.context;
   }
   return `${JSON.stringify(json, null, 2)}\n`;
+}
+
+/** A manifest file's objects with the ApplySet part-of label that `kubectl apply --applyset` adds. */
+export function withApplySetLabel(content: string, environment: string): string {
+  const docs = parseAllDocuments(content);
+  for (const doc of docs) {
+    if (!isMap(doc.contents)) continue;
+    doc.setIn(['metadata', 'labels', APPLYSET_PART_OF_LABEL], applySetId(environment));
+  }
+  return docs.map((doc) => doc.toString()).join('');
 }

@@ -16,6 +16,8 @@ export interface ComponentPlan {
   readonly env?: Readonly<Record<string, string>>;
   /** A loopback TCP port that accepts connections once the component serves. @default - started, not awaited */
   readonly readyPort?: number;
+  /** How long the port may take to open. @default 60 */
+  readonly readySeconds?: number;
 }
 
 /** What the supervisor runs, written by cluster.ts. */
@@ -125,7 +127,7 @@ async function supervise(plan: SupervisorPlan): Promise<void> {
     });
     if (component.readyPort !== undefined) {
       try {
-        await waitForPort(component.readyPort, 60_000, child);
+        await waitForPort(component.readyPort, (component.readySeconds ?? 60) * 1000, child);
       } catch (error) {
         stop(`${component.name} did not start: ${(error as Error).message}; see ${component.name}.log`, 1);
         return;
