@@ -468,3 +468,30 @@ export function listFiles(root: string): string[] {
   walk(root, '');
   return out.sort();
 }
+
+/**
+ * The root manifest compared with a fresh synthesis: for a full synthesis it must name exactly
+ * `environments`; for a partial one (`partial`) it must at least name them.
+ */
+export function compareRootManifest(
+  outDir: string,
+  shownOut: string,
+  environments: readonly string[],
+  partial: boolean,
+): TreeDifference[] {
+  const file = path.join(outDir, MANIFEST_FILE);
+  if (entryKind(outDir, MANIFEST_FILE) !== 'file') return [{ path: MANIFEST_FILE, kind: 'missing' }];
+  if (!partial)
+    return fs.readFileSync(file, 'utf8') === rootManifestText(environments)
+      ? []
+      : [{ path: MANIFEST_FILE, kind: 'changed' }];
+  let listed: readonly string[] = [];
+  try {
+    listed = readRootManifest(outDir, shownOut)?.environments ?? [];
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+  }
+  return environments.every((name) => listed.includes(name))
+    ? []
+    : [{ path: MANIFEST_FILE, kind: 'changed' }];
+}

@@ -2,6 +2,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
+import { isKubeletSettableLabel } from '../../constructs/kubeadm/node-registration';
 import { InputError } from '../../environments/input-error';
 import type { EnvironmentOutput } from '../../stacks/environment';
 import { POOL_LABEL } from '../../stacks/kubernetes/placement';
@@ -239,6 +240,9 @@ export async function deployEnvironment(request: DeployRequest, io: Io, deps: De
       pool: pool.name,
       selector: `${POOL_LABEL}=${pool.name}`,
       label: `node-role.kubernetes.io/${pool.name}`,
+      restrictedLabels: Object.fromEntries(
+        Object.entries(pool.labels).filter(([key]) => !isKubeletSettableLabel(key)),
+      ),
     })),
   };
   const steps = planDeploy(target, {

@@ -183,8 +183,11 @@ export async function rehearseCommand(argv: string[], io: Io, deps?: DeployDeps)
       return code;
     }
     await stopCluster(root, environment);
+    const peak = readStopped(root, environment)?.peakResidentMiB;
     fs.rmSync(path.join(root, paths.dir), { recursive: true, force: true });
-    io.out(`rehearsal: cluster stopped and ${paths.dir}/ removed`);
+    io.out(
+      `rehearsal: cluster stopped${peak ? ` (its components peaked at ${peak} MiB resident)` : ''} and ${paths.dir}/ removed`,
+    );
     return code;
   };
 
@@ -247,6 +250,18 @@ export async function rehearseCommand(argv: string[], io: Io, deps?: DeployDeps)
       home: '/nonexistent',
       ...deps,
     };
+    // What changed, from the deploy's own output: Terraform's plan summary, kubectl's prunes.
+    const seen = { plan: '', applied: 0, pruned: [] as string[] };
+    const watching: Io = {
+      ...io,
+      out: (line: string) => {
+        const text = line.trim().replace(/^│\s*/, '');
+        if (/^Plan: \d+ to add|^No changes\./.test(text)) seen.plan = text;
+        if (/ serverside-applied$/.test(text)) seen.applied++;
+        if (/ pruned$/.test(text)) seen.pruned.push(text.replace(/ pruned$/, ''));
+        io.out(line);
+      },
+    };
     code = await deployEnvironment(
       {
         env: environment,
@@ -260,8 +275,11 @@ export async function rehearseCommand(argv: string[], io: Io, deps?: DeployDeps)
           providerVersion: components.providerVersion,
         },
       },
-      io,
+      watching,
       deployDeps,
+    );
+    io.out(
+      `rehearsal: changes: Terraform ${seen.plan || '(no plan)'}; Kubernetes ${seen.applied} objects applied, ${seen.pruned.length} pruned${seen.pruned.length > 0 ? ` (${seen.pruned.join(', ')})` : ''}`,
     );
     io.out(
       `rehearsal: deploy finished in ${Math.round(performance.now() - deployStarted)} ms (exit ${code})`,
@@ -347,4 +365,18 @@ function status(root: string, environment: string, io: Io): number {
   );
   io.out(`  logs        ${paths.cluster}/logs/`);
   return ExitCode.OK;
+}
+
+/** What the supervisor wrote when the cluster stopped. */
+function readStopped(
+  root: string,
+  environment: string,
+): { reason: string; peakResidentMiB?: number } | undefined {
+  try {
+    return JSON.parse(
+      fs.readFileSync(path.join(root, rehearsalPaths(environment).cluster, 'stopped.json'), 'utf8'),
+    );
+  } catch {
+    return undefined;
+  }
 }

@@ -3,7 +3,13 @@ import { parseArgs } from 'node:util';
 import { type EnvironmentOutput, synthesizeEnvironment } from '../../stacks/environment';
 import { ExitCode } from '../errors';
 import type { Io } from '../io';
-import { checkOutputDirectory, compareOutputs, staleEnvironmentDirs, writeOutputs } from '../output-tree';
+import {
+  checkOutputDirectory,
+  compareOutputs,
+  compareRootManifest,
+  staleEnvironmentDirs,
+  writeOutputs,
+} from '../output-tree';
 import { Project } from '../project';
 import { synthesizeAll } from '../synth-pool';
 import { usage } from './usage';
@@ -53,6 +59,12 @@ export async function synthCommand(argv: string[], io: Io): Promise<number> {
     envNames.length === 0 ? staleEnvironmentDirs(outDir, shownOut, project.environmentNames()) : [];
   if (values.check) {
     const differences = [
+      ...compareRootManifest(
+        outDir,
+        shownOut,
+        outputs.map((output) => output.name),
+        envNames.length > 0,
+      ),
       ...compareOutputs(outDir, outputs, shownOut),
       ...stale.map((name) => ({ path: `${name}/`, kind: 'extra' as const })),
     ];

@@ -40,13 +40,18 @@ export interface DeployTarget {
   readonly allowRehearsalCluster?: boolean;
 }
 
-/** The role label of one pool: set on every node whose pool label is the pool's. */
+/**
+ * The labels of one pool that a kubelet may not set on itself (NodeRestriction): the role label
+ * and any restricted pool label. Deploy sets them on every joined node of the pool.
+ */
 export interface NodeRole {
   readonly pool: string;
   /** The label selector of the pool's nodes, e.g. `platform-blueprint.io/pool=general`. */
   readonly selector: string;
   /** The role label key, e.g. `node-role.kubernetes.io/general` (its value is empty). */
   readonly label: string;
+  /** Further labels of the pool that only an administrator may set. @default {} */
+  readonly restrictedLabels?: Readonly<Record<string, string>>;
 }
 
 /** The ConfigMap in kube-public that marks a rehearsal cluster (cli/rehearsal). */
@@ -407,18 +412,21 @@ function nodeSteps(target: DeployTarget): Step[] {
     });
   }
   for (const role of target.nodeRoles ?? []) {
+    const restricted = Object.entries(role.restrictedLabels ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));
     steps.push({
       id: `node-role-${role.pool}`,
       phase: 'kubernetes',
-      title: `role label ${role.label} on the joined nodes of pool ${role.pool}`,
+      title: `role label ${role.label}${restricted.length > 0 ? ` and ${plural(restricted.length, 'restricted label')}` : ''} on the joined nodes of pool ${role.pool}`,
       kind: 'run',
       argv: [
         ...kubectl(target),
         'label',
         'nodes',
         `--selector=${role.selector}`,
-        `${role.label}=`,
+        `--field-manager=${FIELD_MANAGER}`,
         '--overwrite',
+        `${role.label}=`,
+        ...restricted.map(([key, value]) => `${key}=${value}`),
       ],
       timeoutSeconds: 60,
       changes: true,

@@ -79,10 +79,14 @@ function waitForPort(port: number, timeoutMs: number, child: ChildProcess): Prom
 async function supervise(plan: SupervisorPlan): Promise<void> {
   const children = new Map<string, ChildProcess>();
   let stopping = false;
+  let peakBytes = 0;
   const stop = (reason: string, code: number) => {
     if (stopping) return;
     stopping = true;
-    fs.writeFileSync(plan.stoppedFile, `${JSON.stringify({ reason }, null, 2)}\n`);
+    fs.writeFileSync(
+      plan.stoppedFile,
+      `${JSON.stringify({ reason, peakResidentMiB: Math.round(peakBytes / 2 ** 20) }, null, 2)}\n`,
+    );
     // Stop in reverse order of start: kwok and the controllers before the API server and etcd.
     const running = [...children.values()].reverse();
     for (const child of running) child.kill('SIGTERM');
@@ -147,12 +151,13 @@ async function supervise(plan: SupervisorPlan): Promise<void> {
   );
   setInterval(() => {
     const used = [...children.values()].reduce((sum, child) => sum + residentBytes(child.pid ?? 0), 0);
+    peakBytes = Math.max(peakBytes, used);
     if (used > plan.memoryLimitBytes)
       stop(
         `stopped: its components used ${Math.round(used / 2 ** 20)} MiB, over the limit of ${Math.round(plan.memoryLimitBytes / 2 ** 20)} MiB`,
         1,
       );
-  }, 2000);
+  }, 1000);
 }
 
 if (require.main === module) {

@@ -30,7 +30,7 @@ export interface NodeRegistrationProps {
   readonly taints: readonly KubeadmTaint[];
   /**
    * Labels the kubelet sets on its own node (`--node-labels`). Only labels a kubelet may set on
-   * itself are allowed (see {@link isKubeletSettableLabel}); node-role labels come from Terraform.
+   * itself are allowed (see {@link isKubeletSettableLabel}); deploy sets node-role and other restricted labels.
    * @default {}
    */
   readonly labels?: Readonly<Record<string, string>>;
@@ -91,7 +91,7 @@ export class NodeRegistration {
     for (const key of Object.keys(props.labels ?? {})) {
       if (!isKubeletSettableLabel(key)) {
         throw new ValidationError(
-          `NodeRegistration: label '${key}' of node ${props.name} cannot be set by the kubelet on itself; set it with Terraform`,
+          `NodeRegistration: label '${key}' of node ${props.name} cannot be set by the kubelet on itself; deploy sets it on the joined node`,
         );
       }
     }

@@ -119,9 +119,8 @@ function kubeletMaySet(key: string): boolean {
  * A group of workers sharing labels, taints and a zone. Pure data: it works out each node's
  * labels (the pool label, the role label `node-role.kubernetes.io/<pool>`, the zone and the
  * pool's own labels) and taints, the subset a kubelet may set at registration, and the
- * cluster-autoscaler range of an autoscaled pool. The Terraform stack turns these into
- * `kubernetes_labels` and `kubernetes_node_taint` resources; kubeadm renders them into the
- * JoinConfiguration.
+ * cluster-autoscaler range of an autoscaled pool. kubeadm renders the taints and the
+ * kubelet's labels into the JoinConfiguration; deploy sets the rest by label selector.
  */
 export class NodePool extends Construct {
   /** Pool name. */
@@ -223,7 +222,7 @@ export class NodePool extends Construct {
   /**
    * The labels a kubelet may set on its own node at registration (kubeadm
    * `nodeRegistration.kubeletExtraArgs.node-labels`): all but the role label, which the
-   * NodeRestriction admission plugin reserves for administrators (Terraform sets it).
+   * NodeRestriction admission plugin reserves for administrators (deploy sets it).
    */
   public get kubeletLabels(): Readonly<Record<string, string>> {
     return Object.fromEntries(Object.entries(this.nodeLabels).filter(([key]) => kubeletMaySet(key)));

@@ -12,7 +12,7 @@ export const ZONE_LABEL = 'topology.kubernetes.io/zone';
 /**
  * The node labels a worker's kubelet registers with: the pool's labels that a kubelet may set
  * on itself, the pool label and the zone. Role labels (`node-role.kubernetes.io/…`) and other
- * restricted labels are left to Terraform, which labels nodes with cluster credentials.
+ * restricted labels are set by `blueprint deploy` on the joined nodes (cli/deploy/plan.ts).
  */
 export function kubeletLabelsOf(pool: {
   readonly name: string;

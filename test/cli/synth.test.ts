@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -99,16 +100,68 @@ describe('blueprint synth', () => {
       expect(snapshot(project.path('out'))).toEqual(before);
     });
 
-    it('reports missing, extra and mode-changed files', async () => {
+    it('reports missing, extra and mode-changed files, and the manifest like any output file', async () => {
       expect((await project.run(['synth', '--out', 'out'])).code).toBe(0);
       fs.rmSync(project.path('out/test/terraform/cdk.tf.json'));
-      fs.writeFileSync(project.path('out/test/kubernetes/stray.yaml'), 'kind: List\n');
       fs.chmodSync(project.path('out/prod/terraform/cdk.tf.json'), 0o600);
+      // A file an older synthesis wrote and this one does not: on disk and in the manifest on disk.
+      fs.writeFileSync(project.path('out/test/kubernetes/stray.yaml'), 'kind: List\n');
+      const manifestPath = 'out/test/.blueprint-manifest.json';
+      const manifest = JSON.parse(project.read(manifestPath));
+      manifest.files['kubernetes/stray.yaml'] = {
+        sha256: createHash('sha256').update('kind: List\n').digest('hex'),
+        mode: '0644',
+      };
+      project.write(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+      // The user's own files: blueprint did not write them, so they are not its business.
+      fs.writeFileSync(project.path('out/test/kubernetes/my-notes.yaml'), 'kind: List\n');
+      fs.writeFileSync(project.path('out/prod/README.local'), 'ours\n');
+
       const result = await project.run(['synth', '--out', 'out', '--check']);
       expect(result.code).toBe(1);
-      expect(result.stdout).toMatch(/missing\s+out\/test\/terraform\/cdk\.tf\.json/);
-      expect(result.stdout).toMatch(/extra\s+out\/test\/kubernetes\/stray\.yaml/);
-      expect(result.stdout).toMatch(/mode\s+out\/prod\/terraform\/cdk\.tf\.json/);
+      const differences = result.stdout
+        .split('\n')
+        .filter((line) => /^(missing|changed|mode|extra) /.test(line))
+        .map((line) => line.replace(/\s+/, ' '))
+        .sort();
+      expect(differences).toEqual(
+        [
+          'changed out/test/.blueprint-manifest.json',
+          'extra out/test/kubernetes/stray.yaml',
+          'missing out/test/terraform/cdk.tf.json',
+          'mode out/prod/terraform/cdk.tf.json',
+        ].sort(),
+      );
+      expect(result.stdout).toContain('out is stale: 4 files differ');
+      expect(result.stdout).not.toContain('my-notes.yaml');
+      expect(result.stdout).not.toContain('README.local');
+      // --check writes nothing: the user's files and the edited manifest stay.
+      expect(project.read('out/test/kubernetes/my-notes.yaml')).toBe('kind: List\n');
+      expect(JSON.parse(project.read(manifestPath)).files).toHaveProperty(['kubernetes/stray.yaml']);
+    });
+
+    it("reports a missing or changed manifest, and does not report the user's own files", async () => {
+      expect((await project.run(['synth', '--out', 'out'])).code).toBe(0);
+      fs.writeFileSync(project.path('out/test/kubernetes/extra-by-hand.yaml'), 'kind: List\n');
+      fs.mkdirSync(project.path('out/prod/local'));
+      fs.writeFileSync(project.path('out/prod/local/notes.txt'), 'ours\n');
+      const clean = await project.run(['synth', '--out', 'out', '--check']);
+      expect(clean.stdout.split('\n').at(-1)).toBe('out is up to date (3 environments)');
+      expect(clean.stdout).not.toMatch(/^(missing|changed|mode|extra) /m);
+      expect(clean.code).toBe(0);
+
+      fs.rmSync(project.path('out/prod/.blueprint-manifest.json'));
+      project.write(
+        'out/test/.blueprint-manifest.json',
+        project.read('out/test/.blueprint-manifest.json').replace('"mode": "0644"', '"mode": "0600"'),
+      );
+      const result = await project.run(['synth', '--out', 'out', '--check']);
+      expect(result.code).toBe(1);
+      expect(result.stdout).toMatch(/^missing\s+out\/prod\/\.blueprint-manifest\.json$/m);
+      expect(result.stdout).toMatch(/^changed\s+out\/test\/\.blueprint-manifest\.json$/m);
+      expect(result.stdout).toContain('out is stale: 2 files differ');
+      // Without its manifest prod owns nothing on disk, so nothing there is extra.
+      expect(result.stdout).not.toMatch(/^extra/m);
     });
 
     it('exits 1 when the output directory does not exist yet', async () => {

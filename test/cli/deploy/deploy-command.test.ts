@@ -3,8 +3,9 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { type DeployDeps, deployCommand } from '../../../cli/commands/deploy';
+import { type DeployDeps, deployCommand, deployEnvironment } from '../../../cli/commands/deploy';
 import { parseManifests } from '../../../cli/deploy/manifests';
+import { REHEARSAL_MARKER } from '../../../cli/deploy/plan';
 import { InputError } from '../../../environments/input-error';
 import { type CliResult, TempProject } from '../../support/cli';
 import { FakeApiServer } from './fake-api-server';
@@ -85,16 +86,28 @@ function kubeconfigFor(server: string, context = 'test-admin@test'): string {
 }
 
 /**
- * A minimal Kubernetes API on loopback: discovery for the core group and the identity
- * ConfigMap kube-public/platform-blueprint naming `environment`.
+ * A minimal Kubernetes API on loopback: discovery for the core group, the identity ConfigMap
+ * kube-public/platform-blueprint naming `environment` and, when `rehearsalOf` is given, the
+ * rehearsal marker kube-public/platform-blueprint-rehearsal naming that environment. Each
+ * ConfigMap is its own GET (kubectl gets named objects one by one); an absent one is a 404,
+ * which `--ignore-not-found` accepts. Records every request as `METHOD path`.
  */
-async function fakeApiServer(environment: string): Promise<{ url: string; close: () => Promise<void> }> {
+async function fakeApiServer(
+  environment: string | undefined,
+  rehearsalOf?: string,
+): Promise<{ url: string; requests: string[]; close: () => Promise<void> }> {
+  const requests: string[] = [];
+  const configMaps: Record<string, string | undefined> = {
+    'platform-blueprint': environment,
+    [REHEARSAL_MARKER]: rehearsalOf,
+  };
   const server = http.createServer((request, response) => {
     const send = (code: number, body: unknown) => {
       response.writeHead(code, { 'content-type': 'application/json' });
       response.end(JSON.stringify(body));
     };
-    const url = (request.url ?? '').split('?')[0];
+    const url = (request.url ?? '').split('?')[0] ?? '';
+    requests.push(`${request.method} ${url}`);
     if (url === '/api')
       return send(200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] });
     if (url === '/apis') return send(200, { kind: 'APIGroupList', apiVersion: 'v1', groups: [] });
@@ -113,12 +126,14 @@ async function fakeApiServer(environment: string): Promise<{ url: string; close:
         ],
       });
     }
-    if (url === '/api/v1/namespaces/kube-public/configmaps/platform-blueprint') {
+    const configMap = /^\/api\/v1\/namespaces\/kube-public\/configmaps\/([^/]+)$/.exec(url)?.[1];
+    const value = configMap === undefined ? undefined : configMaps[configMap];
+    if (configMap !== undefined && value !== undefined) {
       return send(200, {
         kind: 'ConfigMap',
         apiVersion: 'v1',
-        metadata: { name: 'platform-blueprint', namespace: 'kube-public' },
-        data: { environment },
+        metadata: { name: configMap, namespace: 'kube-public' },
+        data: { environment: value },
       });
     }
     return send(404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404 });
@@ -127,12 +142,172 @@ async function fakeApiServer(environment: string): Promise<{ url: string; close:
   const { port } = server.address() as net.AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
+    requests,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
+}
+
+interface FakeNode {
+  apiVersion: 'v1';
+  kind: 'Node';
+  metadata: { name: string; uid: string; resourceVersion: string; labels: Record<string, string> };
+}
+
+/**
+ * Nodes in front of {@link FakeApiServer}, which has none: a proxy on loopback that serves
+ * `nodes` in the core group's discovery, lists them (with equality label selectors, as
+ * `kubectl label --selector` does before it patches each match), gets one, and takes the JSON
+ * merge or strategic merge patches of their labels that `kubectl label` sends. Every other
+ * request goes to the fake API server. Records the node requests as `METHOD path?query`.
+ */
+class FakeNodes {
+  readonly nodes = new Map<string, FakeNode>();
+  readonly requests: string[] = [];
+  private readonly server: http.Server;
+  private backend = '';
+  private version = 1;
+
+  constructor(names: Record<string, Record<string, string>>) {
+    for (const [name, labels] of Object.entries(names)) {
+      this.nodes.set(name, {
+        apiVersion: 'v1',
+        kind: 'Node',
+        metadata: { name, uid: `uid-${name}`, resourceVersion: String(this.version++), labels },
+      });
+    }
+    this.server = http.createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => {
+        body += chunk.toString('utf8');
+      });
+      request.on('end', () => void this.handle(request, body, response));
+    });
+  }
+
+  /** Starts in front of the API server at `backend`; returns the proxy's URL. */
+  async start(backend: string): Promise<string> {
+    this.backend = backend;
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server.address() as net.AddressInfo).port}`;
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.closeAllConnections();
+      this.server.close(() => resolve());
+    });
+  }
+
+  private async handle(request: http.IncomingMessage, body: string, response: http.ServerResponse) {
+    const url = new URL(request.url ?? '/', 'http://fake');
+    const method = request.method ?? 'GET';
+    const send = (code: number, value: unknown) => {
+      response.writeHead(code, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(value));
+    };
+    if (url.pathname === '/api/v1' && method === 'GET') {
+      const list = JSON.parse(await this.forward(request, body)) as { resources: unknown[] };
+      list.resources.push({
+        name: 'nodes',
+        singularName: 'node',
+        namespaced: false,
+        kind: 'Node',
+        shortNames: ['no'],
+        verbs: ['get', 'list', 'patch', 'watch'],
+      });
+      return send(200, list);
+    }
+    const node = /^\/api\/v1\/nodes(?:\/([^/]+))?$/.exec(url.pathname);
+    if (!node) {
+      await this.forward(request, body, response);
+      return;
+    }
+    this.requests.push(`${method} ${url.pathname}${url.search}`);
+    const name = node[1];
+    if (name === undefined && method === 'GET') {
+      const selector = url.searchParams.get('labelSelector') ?? '';
+      const items = [...this.nodes.values()].filter((candidate) =>
+        selector
+          .split(',')
+          .filter(Boolean)
+          .every((term) => {
+            const [key, value] = term.split(/==?/) as [string, string | undefined];
+            return value === undefined
+              ? key in candidate.metadata.labels
+              : candidate.metadata.labels[key] === value;
+          }),
+      );
+      return send(200, {
+        kind: 'NodeList',
+        apiVersion: 'v1',
+        metadata: { resourceVersion: String(this.version) },
+        items,
+      });
+    }
+    const existing = name === undefined ? undefined : this.nodes.get(name);
+    if (!existing) {
+      return send(404, {
+        kind: 'Status',
+        apiVersion: 'v1',
+        status: 'Failure',
+        reason: 'NotFound',
+        message: `nodes "${name}" not found`,
+        code: 404,
+      });
+    }
+    if (method === 'GET') return send(200, existing);
+    if (
+      method === 'PATCH' &&
+      /merge-patch|strategic-merge-patch/.test(request.headers['content-type'] ?? '')
+    ) {
+      const patch = JSON.parse(body) as { metadata?: { labels?: Record<string, string | null> } };
+      for (const [key, value] of Object.entries(patch.metadata?.labels ?? {})) {
+        if (value === null) delete existing.metadata.labels[key];
+        else existing.metadata.labels[key] = value;
+      }
+      existing.metadata.resourceVersion = String(this.version++);
+      return send(200, existing);
+    }
+    return send(405, {
+      kind: 'Status',
+      apiVersion: 'v1',
+      status: 'Failure',
+      reason: 'MethodNotAllowed',
+      code: 405,
+    });
+  }
+
+  /** Passes a request to the API server; answers it when `response` is given, else returns the body. */
+  private forward(
+    request: http.IncomingMessage,
+    body: string,
+    response?: http.ServerResponse,
+  ): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const upstream = http.request(
+        `${this.backend}${request.url ?? '/'}`,
+        { method: request.method, headers: { ...request.headers, host: new URL(this.backend).host } },
+        (answer) => {
+          const chunks: Buffer[] = [];
+          answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+          answer.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            if (response) {
+              response.writeHead(answer.statusCode ?? 502, answer.headers);
+              response.end(text);
+            }
+            resolve(text);
+          });
+        },
+      );
+      upstream.on('error', reject);
+      upstream.end(body);
+    });
+  }
 }
 
 describe('blueprint deploy', () => {
@@ -179,6 +354,19 @@ describe('blueprint deploy', () => {
       );
       expect(commands.find((line) => line.includes('--prune'))).toContain(
         ' -f .blueprint/test/kubernetes/manifests/platform.yaml',
+      );
+      // After the apply: which nodes joined, then the role label of each pool, then the rollouts.
+      const labelNodes = commands.findIndex((line) => line.includes(' label nodes '));
+      expect(commands[labelNodes]).toMatch(
+        /^kubectl --kubeconfig=\S+ --context=test-admin@test label nodes --selector=platform-blueprint\.io\/pool=general --field-manager=blueprint --overwrite node-role\.kubernetes\.io\/general=$/,
+      );
+      expect(commands.filter((line) => line.includes(' label nodes '))).toHaveLength(1);
+      const getNodes = commands.findIndex((line) => / get nodes /.test(line));
+      expect(getNodes).toBeGreaterThan(commands.findIndex((line) => line.includes('--prune')));
+      expect(labelNodes).toBeGreaterThan(getNodes);
+      expect(commands.findIndex((line) => line.includes(' rollout status '))).toBeGreaterThan(labelNodes);
+      expect(commands.find((line) => line.includes(' get configmap '))).toContain(
+        'get configmap platform-blueprint platform-blueprint-rehearsal --namespace=kube-public',
       );
       expect(result.stdout).toContain('(dry run: nothing is run or changed)');
       expect(result.stdout).toContain('host files are not pushed by deploy: copy dist/test/hosts/<host>/');
@@ -329,15 +517,25 @@ describe('blueprint deploy', () => {
 
   describe('against a fake API server on loopback, with the real kubectl', () => {
     withKubectl(
-      'deploys the Kubernetes half of the real test environment: CRDs, objects, rollouts',
+      'deploys the Kubernetes half of the real test environment: CRDs, objects, node roles, rollouts',
       async () => {
         const api = new FakeApiServer();
+        // Two workers of pool general and one master have joined; test-node-03 and the other
+        // masters have not. A node outside the environment carries another pool's label.
+        const nodes = new FakeNodes({
+          'test-master-1': { 'node-role.kubernetes.io/control-plane': '' },
+          'test-node-01': { 'platform-blueprint.io/pool': 'general', tier: 'general' },
+          'test-node-02': { 'platform-blueprint.io/pool': 'general', tier: 'general' },
+          'stray-node': { 'platform-blueprint.io/pool': 'batch' },
+        });
         try {
-          useKubeconfig(kubeconfigFor(await api.start()));
+          useKubeconfig(kubeconfigFor(await nodes.start(await api.start())));
           const result = await deploy(project, ['--env', 'test', '--yes', '--only', 'kubernetes']);
           expect(result.stderr).toBe('');
           expect(result.code).toBe(0);
-          expect(result.stdout).toMatch(/^deployed test: apply the CRDs .*, kubectl apply --prune$/m);
+          expect(result.stdout).toMatch(
+            /^deployed test: apply the CRDs .*, kubectl apply --prune, role label node-role\.kubernetes\.io\/general on the joined nodes of pool general$/m,
+          );
           // Every object of the output is there, labelled as a member of the environment's ApplySet.
           const manifests = parseManifests(
             fs.readdirSync(project.path('.blueprint/test/kubernetes/manifests')).map((file) => ({
@@ -358,11 +556,163 @@ describe('blueprint deploy', () => {
           expect(crds).toContain('applysets.platform-blueprint.io');
           expect(crds).not.toContain('cronhorizontalpodautoscalers.autoscaling.alibabacloud.com');
           expect(result.stdout).toMatch(/rollout of deployment\/\S+ in \S+: ok/);
+
+          // The nodes that have not joined are a warning, not a failure.
+          expect(result.stdout).toContain(
+            "the environment's 6 nodes have joined: warning: 3 of 6 joined; not yet: test-master-2, test-master-3, test-node-03 (they register with their pool's taints and labels when they join; deploy again for their role label)",
+          );
+          // The role label went on the joined nodes of the pool, by selector, and on no other node;
+          // their other labels are untouched.
+          expect(result.stdout).toMatch(
+            /role label node-role\.kubernetes\.io\/general on the joined nodes of pool general: ok/,
+          );
+          const labels = (name: string) => nodes.nodes.get(name)?.metadata.labels;
+          for (const name of ['test-node-01', 'test-node-02']) {
+            expect(labels(name)).toEqual({
+              'platform-blueprint.io/pool': 'general',
+              tier: 'general',
+              'node-role.kubernetes.io/general': '',
+            });
+          }
+          expect(labels('test-master-1')).toEqual({ 'node-role.kubernetes.io/control-plane': '' });
+          expect(labels('stray-node')).toEqual({ 'platform-blueprint.io/pool': 'batch' });
+          const patched = nodes.requests
+            .filter((line) => line.startsWith('PATCH'))
+            .map((line) => line.split('?')[0])
+            .sort();
+          expect(patched).toEqual(['PATCH /api/v1/nodes/test-node-01', 'PATCH /api/v1/nodes/test-node-02']);
+          expect(nodes.requests).toContainEqual(
+            expect.stringMatching(
+              /^GET \/api\/v1\/nodes\?.*labelSelector=platform-blueprint\.io%2Fpool%3Dgeneral/,
+            ),
+          );
+        } finally {
+          await nodes.close();
+          await api.close();
+        }
+      },
+    );
+
+    withKubectl('labels nothing and still succeeds when no node has joined yet', async () => {
+      const api = new FakeApiServer();
+      const nodes = new FakeNodes({});
+      try {
+        useKubeconfig(kubeconfigFor(await nodes.start(await api.start())));
+        const result = await deploy(project, ['--env', 'test', '--yes', '--only', 'kubernetes']);
+        expect(result.stderr).toBe('');
+        expect(result.code).toBe(0);
+        expect(result.stdout).toContain(
+          "the environment's 6 nodes have joined: warning: 0 of 6 joined; not yet: test-master-1, test-master-2, test-master-3, test-node-01, test-node-02, test-node-03",
+        );
+        expect(result.stdout).toMatch(
+          /role label node-role\.kubernetes\.io\/general on the joined nodes of pool general: ok/,
+        );
+        expect(nodes.requests.filter((line) => line.startsWith('PATCH'))).toEqual([]);
+      } finally {
+        await nodes.close();
+        await api.close();
+      }
+    });
+
+    withKubectl(
+      'refuses with exit 2 a rehearsal cluster (ConfigMap kube-public/platform-blueprint-rehearsal), before Terraform',
+      async () => {
+        const api = await fakeApiServer('test', 'test');
+        try {
+          useKubeconfig(kubeconfigFor(api.url));
+          const result = await deploy(project, ['--env', 'test', '--yes']);
+          expect(result.code).toBe(2);
+          const [first, second] = result.stderr.split('\n');
+          expect(first).toBe(
+            `error: context test-admin@test reaches a rehearsal cluster of environment "test" (ConfigMap kube-public/${REHEARSAL_MARKER}), not a real one; refusing to deploy. Point ${project.path('kubeconfig')} at the real cluster, or use \`blueprint rehearse --env test\` to deploy to the rehearsal`,
+          );
+          expect(second).toMatch(
+            /stopped at step \d+\/\d+ \(the cluster is reachable and is environment test\); nothing was applied before it/,
+          );
+          // kubectl asked for both ConfigMaps, one GET each.
+          expect(api.requests).toEqual(
+            expect.arrayContaining([
+              'GET /api/v1/namespaces/kube-public/configmaps/platform-blueprint',
+              `GET /api/v1/namespaces/kube-public/configmaps/${REHEARSAL_MARKER}`,
+            ]),
+          );
+          expect(fs.existsSync(project.path('.blueprint/test/terraform/.terraform'))).toBe(false);
         } finally {
           await api.close();
         }
       },
     );
+
+    withKubectl('refuses a rehearsal cluster that has only the marker (no deploy yet)', async () => {
+      const api = await fakeApiServer(undefined, 'test');
+      try {
+        useKubeconfig(kubeconfigFor(api.url));
+        const result = await deploy(project, ['--env', 'test', '--yes', '--only', 'kubernetes']);
+        expect(result.code).toBe(2);
+        expect(result.stderr.split('\n')[0]).toMatch(
+          /^error: context test-admin@test reaches a rehearsal cluster of environment "test" /,
+        );
+      } finally {
+        await api.close();
+      }
+    });
+
+    withKubectl('deploys onto a rehearsal cluster when blueprint rehearse asks for it', async () => {
+      const api = new FakeApiServer();
+      const nodes = new FakeNodes({});
+      try {
+        const url = await nodes.start(await api.start());
+        // The rehearsal cluster is marked; it has not been deployed to yet.
+        api.seed({
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: REHEARSAL_MARKER, namespace: 'kube-public' },
+          data: { environment: 'test' },
+        });
+        const kubeconfig = project.path('rehearsal-kubeconfig');
+        fs.writeFileSync(kubeconfig, kubeconfigFor(url, 'rehearsal'));
+        // A deploy of the real environment holds its lock: the rehearsal has its own.
+        const realLock = project.path('.blueprint/test/deploy.lock');
+        fs.mkdirSync(path.dirname(realLock), { recursive: true });
+        fs.writeFileSync(realLock, `${process.ppid}\n`);
+        const out: string[] = [];
+        const err: string[] = [];
+        const code = await deployEnvironment(
+          {
+            env: 'test',
+            dryRun: false,
+            yes: true,
+            only: 'kubernetes',
+            rolloutTimeoutSeconds: 60,
+            rehearsal: { workDir: '.blueprint-rehearsal/test/deploy', kubeconfig, context: 'rehearsal' },
+          },
+          { out: (line) => out.push(line), err: (line) => err.push(line), isTty: false, cwd: project.root },
+          { stdinIsTty: false, ask: async () => false, env: process.env, home: os.homedir() },
+        );
+        expect(err).toEqual([]);
+        expect(code).toBe(0);
+        expect(out).toContainEqual(
+          expect.stringMatching(
+            /the cluster is reachable and is environment test: ok: no platform-blueprint ConfigMap yet/,
+          ),
+        );
+        // The rehearsal has its own work directory and lock; the real one is untouched.
+        const workDir = project.path('.blueprint-rehearsal/test/deploy');
+        expect(fs.existsSync(path.join(workDir, 'kubernetes/manifests'))).toBe(true);
+        expect(fs.existsSync(path.join(workDir, 'deploy.lock'))).toBe(false);
+        expect(fs.readdirSync(project.path('.blueprint/test'))).toEqual(['deploy.lock']);
+        expect(fs.readFileSync(realLock, 'utf8')).toBe(`${process.ppid}\n`);
+        // Its Terraform keeps state locally and talks to the rehearsal cluster only.
+        const tf = JSON.parse(fs.readFileSync(path.join(workDir, 'terraform/cdk.tf.json'), 'utf8'));
+        expect(tf.terraform.backend).toEqual({ local: { path: 'terraform.tfstate' } });
+        for (const provider of tf.provider.kubernetes) {
+          expect(provider).toMatchObject({ config_path: kubeconfig, config_context: 'rehearsal' });
+        }
+      } finally {
+        await nodes.close();
+        await api.close();
+      }
+    });
 
     withKubectl(
       'refuses with exit 2 when the cluster says it is another environment, before Terraform',

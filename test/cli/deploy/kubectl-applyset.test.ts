@@ -5,6 +5,7 @@ import { applySetCrdYaml, applySetId, applySetParentYaml } from '../../../cli/de
 import { type DeployTarget, planDeploy } from '../../../cli/deploy/plan';
 import { PlainProgress } from '../../../cli/deploy/progress';
 import { runSteps } from '../../../cli/deploy/runner';
+import { withApplySetLabel } from '../../../cli/deploy/workdir';
 import { FakeApiServer } from './fake-api-server';
 
 /**
@@ -56,6 +57,8 @@ const DEPLOYMENT =
       fs.writeFileSync(path.join(kube, 'applyset-crd.yaml'), applySetCrdYaml());
       fs.writeFileSync(path.join(kube, 'applyset-parent.yaml'), applySetParentYaml('test'));
       fs.writeFileSync(path.join(kube, 'manifests/app.yaml'), manifest);
+      fs.mkdirSync(path.join(kube, 'preview'), { recursive: true });
+      fs.writeFileSync(path.join(kube, 'preview/app.yaml'), withApplySetLabel(manifest, 'test'));
       const target: DeployTarget = {
         environment: 'test',
         kubeconfig,

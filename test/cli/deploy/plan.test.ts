@@ -1,6 +1,15 @@
-import { commandLine, type DeployTarget, planDeploy, type Step, shellQuote } from '../../../cli/deploy/plan';
+import {
+  commandLine,
+  type DeployTarget,
+  planDeploy,
+  REHEARSAL_MARKER,
+  type Step,
+  shellQuote,
+} from '../../../cli/deploy/plan';
+import { nodeRoles } from './node-roles';
 
-const target: DeployTarget = {
+/** A target without nodes (as before node steps existed): the planner adds no node step. */
+const bare: DeployTarget = {
   environment: 'prod',
   kubeconfig: '/home/ops/.kube/config',
   context: 'prod-admin@prod',
@@ -12,6 +21,13 @@ const target: DeployTarget = {
     { kind: 'deployment', name: 'orders', namespace: 'commerce' },
     { kind: 'statefulset', name: 'points-db', namespace: 'data' },
   ],
+};
+
+/** The target deploy builds: the environment's masters and fixed nodes, a role label per pool. */
+const target: DeployTarget = {
+  ...bare,
+  nodes: ['master-1', 'node-01', 'node-10'],
+  nodeRoles: nodeRoles('general', 'database'),
 };
 
 const KUBECTL = 'kubectl --kubeconfig=/home/ops/.kube/config --context=prod-admin@prod';
@@ -32,17 +48,21 @@ describe('planDeploy', () => {
       'tool-terraform: terraform version -json',
       'tool-kubectl: kubectl version --client -o json',
       'kubeconfig: (check)',
-      `cluster-identity: ${KUBECTL} get configmap platform-blueprint --namespace=kube-public --ignore-not-found --request-timeout=5s '--output=jsonpath={.data.environment}'`,
+      `cluster-identity: ${KUBECTL} get configmap platform-blueprint platform-blueprint-rehearsal --namespace=kube-public --ignore-not-found --request-timeout=5s '--output=jsonpath={range .items[*]}{.metadata.name}={.data.environment}{"\\n"}{end}'`,
       `terraform-init: ${TERRAFORM} init -input=false -no-color`,
       `terraform-plan: ${TERRAFORM} plan -input=false -lock-timeout=120s -detailed-exitcode -out=tfplan -no-color`,
       'confirm-terraform: ? Apply this Terraform plan to prod (context prod-admin@prod)?',
       `terraform-apply: ${TERRAFORM} apply -input=false -lock-timeout=120s -no-color tfplan`,
-      `kubectl-diff: ${KUBECTL} diff --server-side --field-manager=blueprint --force-conflicts -f .blueprint/prod/kubernetes/manifests/platform.yaml -f .blueprint/prod/kubernetes/manifests/workloads.yaml`,
+      `kubectl-diff: ${KUBECTL} diff --server-side --field-manager=blueprint --force-conflicts -f .blueprint/prod/kubernetes/preview/platform.yaml -f .blueprint/prod/kubernetes/preview/workloads.yaml`,
       'confirm-kubernetes: ? Apply 2 manifest files to prod (context prod-admin@prod), deleting objects that left the output?',
       `crds-apply: ${KUBECTL} apply --server-side --field-manager=blueprint -f .blueprint/prod/kubernetes/crds/httproutes.gateway.networking.k8s.io.yaml -f .blueprint/prod/kubernetes/applyset-crd.yaml`,
       `crds-established: ${KUBECTL} wait --for=condition=Established --timeout=60s -f .blueprint/prod/kubernetes/crds/httproutes.gateway.networking.k8s.io.yaml -f .blueprint/prod/kubernetes/applyset-crd.yaml`,
       `applyset-parent: ${KUBECTL} create -f .blueprint/prod/kubernetes/applyset-parent.yaml`,
+      `controller-owned-fields: ${KUBECTL} get horizontalpodautoscalers.autoscaling --all-namespaces --show-managed-fields --output=json`,
       `kubectl-apply: KUBECTL_APPLYSET=true ${KUBECTL} apply --server-side --field-manager=blueprint --force-conflicts --applyset=applysets.platform-blueprint.io/prod --prune -f .blueprint/prod/kubernetes/manifests/platform.yaml -f .blueprint/prod/kubernetes/manifests/workloads.yaml`,
+      `nodes-joined: ${KUBECTL} get nodes '--output=jsonpath={range .items[*]}{.metadata.name}{"\\n"}{end}'`,
+      `node-role-general: ${KUBECTL} label nodes --selector=platform-blueprint.io/pool=general --field-manager=blueprint --overwrite node-role.kubernetes.io/general=`,
+      `node-role-database: ${KUBECTL} label nodes --selector=platform-blueprint.io/pool=database --field-manager=blueprint --overwrite node-role.kubernetes.io/database=`,
       `rollout-deployment-commerce-orders: ${KUBECTL} rollout status deployment/orders --namespace=commerce --timeout=300s`,
       `rollout-statefulset-data-points-db: ${KUBECTL} rollout status statefulset/points-db --namespace=data --timeout=300s`,
     ]);
@@ -78,7 +98,11 @@ describe('planDeploy', () => {
       'crds-apply',
       'crds-established',
       'applyset-parent',
+      'controller-owned-fields',
       'kubectl-apply',
+      'nodes-joined',
+      'node-role-general',
+      'node-role-database',
       'rollout-deployment-commerce-orders',
       'rollout-statefulset-data-points-db',
     ]);
@@ -130,6 +154,113 @@ describe('planDeploy', () => {
     const identity = planDeploy(target).find((step) => step.id === 'cluster-identity');
     expect(identity?.argv).toContain('--request-timeout=5s');
     expect(identity?.timeoutSeconds).toBeLessThanOrEqual(15);
+  });
+
+  it('asks for the environment ConfigMap and the rehearsal marker in one request, one name=environment line each', () => {
+    const identity = planDeploy(target).find((step) => step.id === 'cluster-identity');
+    expect(REHEARSAL_MARKER).toBe('platform-blueprint-rehearsal');
+    expect(identity?.phase).toBe('preflight');
+    expect(identity?.argv?.slice(3, 7)).toEqual(['get', 'configmap', 'platform-blueprint', REHEARSAL_MARKER]);
+    expect(identity?.argv).toContain('--namespace=kube-public');
+    // A cluster without either ConfigMap (a first deploy) is not an error.
+    expect(identity?.argv).toContain('--ignore-not-found');
+    expect(identity?.argv?.at(-1)).toBe(
+      '--output=jsonpath={range .items[*]}{.metadata.name}={.data.environment}{"\\n"}{end}',
+    );
+    expect(identity?.check).toEqual({ type: 'identity', environment: 'prod', allowRehearsal: false });
+  });
+
+  it('accepts the rehearsal marker only when the target allows a rehearsal cluster', () => {
+    const check = (t: DeployTarget) => planDeploy(t).find((step) => step.id === 'cluster-identity')?.check;
+    expect(check({ ...target, allowRehearsalCluster: false })).toMatchObject({ allowRehearsal: false });
+    expect(check({ ...target, allowRehearsalCluster: true })).toEqual({
+      type: 'identity',
+      environment: 'prod',
+      allowRehearsal: true,
+    });
+  });
+
+  it('checks which nodes joined after the apply, with the names the environment expects, and changes nothing', () => {
+    const steps = planDeploy(target, { yes: true });
+    const ids = steps.map((step) => step.id);
+    const joined = steps.find((step) => step.id === 'nodes-joined');
+    expect(joined).toMatchObject({ phase: 'kubernetes', kind: 'run' });
+    expect(joined?.argv).toEqual([
+      'kubectl',
+      '--kubeconfig=/home/ops/.kube/config',
+      '--context=prod-admin@prod',
+      'get',
+      'nodes',
+      '--output=jsonpath={range .items[*]}{.metadata.name}{"\\n"}{end}',
+    ]);
+    expect(joined?.check).toEqual({ type: 'nodes-joined', expected: ['master-1', 'node-01', 'node-10'] });
+    expect(joined?.changes).toBeFalsy();
+    expect(joined?.optional).toBeFalsy();
+    expect(joined?.title).toContain('3 nodes');
+    expect(ids.indexOf('nodes-joined')).toBeGreaterThan(ids.indexOf('kubectl-apply'));
+    expect(ids.indexOf('nodes-joined')).toBeLessThan(ids.indexOf('node-role-general'));
+  });
+
+  it('also sets the pool labels a kubelet may not set on itself, sorted, on the same selector', () => {
+    const steps = planDeploy(
+      {
+        ...target,
+        nodeRoles: [
+          {
+            pool: 'secure',
+            selector: 'platform-blueprint.io/pool=secure',
+            label: 'node-role.kubernetes.io/secure',
+            restrictedLabels: {
+              'node-restriction.kubernetes.io/zone-b': 'x',
+              'node-restriction.kubernetes.io/dedicated': 'y',
+            },
+          },
+        ],
+      },
+      { yes: true },
+    );
+    const step = steps.find((candidate) => candidate.id === 'node-role-secure');
+    expect(step?.title).toBe(
+      'role label node-role.kubernetes.io/secure and 2 restricted labels on the joined nodes of pool secure',
+    );
+    expect(step?.argv?.slice(-3)).toEqual([
+      'node-role.kubernetes.io/secure=',
+      'node-restriction.kubernetes.io/dedicated=y',
+      'node-restriction.kubernetes.io/zone-b=x',
+    ]);
+  });
+
+  it("sets each pool's role label by selector, key by key, between the apply and the rollouts", () => {
+    const steps = planDeploy(target, { yes: true });
+    const ids = steps.map((step) => step.id);
+    const roles = steps.filter((step) => step.id.startsWith('node-role-'));
+    expect(roles.map((step) => step.id)).toEqual(['node-role-general', 'node-role-database']);
+    for (const [step, pool] of roles.map((step, i) => [step, ['general', 'database'][i]] as const)) {
+      expect(step.phase).toBe('kubernetes');
+      expect(step.argv).toEqual([
+        'kubectl',
+        '--kubeconfig=/home/ops/.kube/config',
+        '--context=prod-admin@prod',
+        'label',
+        'nodes',
+        `--selector=platform-blueprint.io/pool=${pool}`,
+        '--field-manager=blueprint',
+        '--overwrite',
+        `node-role.kubernetes.io/${pool}=`,
+      ]);
+      // Changes the cluster: a failure report lists it as applied.
+      expect(step.changes).toBe(true);
+      expect(step.title).toContain(`node-role.kubernetes.io/${pool}`);
+      expect(ids.indexOf(step.id)).toBeGreaterThan(ids.indexOf('kubectl-apply'));
+      expect(ids.indexOf(step.id)).toBeLessThan(ids.indexOf('rollout-deployment-commerce-orders'));
+    }
+  });
+
+  it('has no node step when the target names no nodes and no pools, and none with --only terraform', () => {
+    const ids = planDeploy(bare, { yes: true }).map((step) => step.id);
+    expect(ids.filter((id) => id.startsWith('node'))).toEqual([]);
+    const terraformOnly = planDeploy(target, { only: 'terraform', yes: true }).map((step) => step.id);
+    expect(terraformOnly.filter((id) => id.startsWith('node'))).toEqual([]);
   });
 
   it('has unique step ids', () => {

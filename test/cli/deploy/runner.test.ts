@@ -2,10 +2,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { type ExecOptions, type ExecResult, exec } from '../../../cli/deploy/exec';
-import { type DeployTarget, planDeploy, type Step } from '../../../cli/deploy/plan';
+import { type DeployTarget, planDeploy, REHEARSAL_MARKER, type Step } from '../../../cli/deploy/plan';
 import { PlainProgress, TtyProgress } from '../../../cli/deploy/progress';
 import { kubeconfigProblem, type RunContext, runSteps } from '../../../cli/deploy/runner';
 import type { Io } from '../../../cli/io';
+import { nodeRoles } from './node-roles';
 
 const TF_VERSION = '{"terraform_version":"1.11.4"}';
 const KUBECTL_VERSION = '{"clientVersion":{"gitVersion":"v1.32.4"}}';
@@ -56,7 +57,17 @@ describe('runSteps', () => {
     manifests: ['platform.yaml'],
     crds: [],
     rollouts: [{ kind: 'deployment', name: 'orders', namespace: 'commerce' }],
+    nodes: ['master-1', 'node-01', 'node-02', 'node-10'],
+    nodeRoles: nodeRoles('general', 'database'),
   });
+
+  /** What `kubectl get configmap platform-blueprint platform-blueprint-rehearsal -o jsonpath=...` prints. */
+  const identity = (entries: Record<string, string>) =>
+    ok(
+      Object.entries(entries)
+        .map(([name, environment]) => `${name}=${environment}\n`)
+        .join(''),
+    );
 
   function context(run: RunContext['exec'], answers: boolean[] = [], env: NodeJS.ProcessEnv = {}) {
     const io = bufferIo();
@@ -81,9 +92,10 @@ describe('runSteps', () => {
   const healthy: [RegExp, ExecResult][] = [
     [/^terraform version/, ok(TF_VERSION)],
     [/^kubectl version/, ok(KUBECTL_VERSION)],
-    [/get configmap platform-blueprint/, ok('prod')],
+    [/get configmap platform-blueprint/, identity({ 'platform-blueprint': 'prod' })],
     [/ plan /, ok('Plan: 3 to add, 0 to change, 0 to destroy.', 2)],
     [/ diff /, ok('+ kind: ConfigMap', 1)],
+    [/ get nodes /, ok('master-1\nnode-01\nnode-02\nnode-10\n')],
   ];
 
   it('runs every step in order when all goes well and reports what it applied', async () => {
@@ -97,6 +109,8 @@ describe('runSteps', () => {
         'apply the CRDs (0 used by the output, and the ApplySet parent kind)',
         'create the ApplySet applysets.platform-blueprint.io/prod if absent',
         'kubectl apply --prune',
+        'role label node-role.kubernetes.io/general on the joined nodes of pool general',
+        'role label node-role.kubernetes.io/database on the joined nodes of pool database',
       ],
     });
     expect(
@@ -118,7 +132,11 @@ describe('runSteps', () => {
       'kubectl apply',
       'kubectl wait',
       'kubectl create',
+      'kubectl get',
       'kubectl apply',
+      'kubectl get',
+      'kubectl label',
+      'kubectl label',
       'kubectl rollout',
     ]);
     expect(questions).toHaveLength(2);
@@ -156,27 +174,220 @@ describe('runSteps', () => {
       'apply the CRDs (0 used by the output, and the ApplySet parent kind)',
       'create the ApplySet applysets.platform-blueprint.io/prod if absent',
     ]);
-    expect(outcome.notRun).toEqual(['rollout of deployment/orders in commerce']);
+    expect(outcome.notRun).toEqual([
+      "the environment's 4 nodes have joined",
+      'role label node-role.kubernetes.io/general on the joined nodes of pool general',
+      'role label node-role.kubernetes.io/database on the joined nodes of pool database',
+      'rollout of deployment/orders in commerce',
+    ]);
     expect(fake.ran.some((line) => line.includes('rollout'))).toBe(false);
+    expect(fake.ran.some((line) => line.includes(' label nodes '))).toBe(false);
+  });
+
+  it("reports the real error of kubectl apply, not kubectl's ApplySet warning that it resolved itself", async () => {
+    const warning =
+      'W1201 19:58:51.123456   4242 applyset.go:447] WARNING: failed to update ApplySet: Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using platform-blueprint.io/v1: .metadata.annotations.applyset.kubernetes.io/contains-group-kinds\n' +
+      'ApplySet field manager kubectl-applyset should own these fields. Retrying with conflicts forced.\n';
+    const invalid =
+      'Error from server (Invalid): error when creating "x": Deployment.apps "orders" is invalid';
+    const fake = fakeExec([[/--prune/, fail(`${warning}${invalid}`)], ...healthy]);
+    const { context: ctx } = context(fake.run, [true, true]);
+    const outcome = await runSteps(planDeploy(target()), ctx);
+    expect(outcome.status).toBe('failed');
+    if (outcome.status === 'done') return;
+    expect(outcome.step.id).toBe('kubectl-apply');
+    expect(outcome.message).toBe(`kubectl apply --prune failed (kubectl exit 1): ${invalid}`);
+    expect(outcome.message).not.toMatch(/ApplySet|owned by another field manager|kubectl-client-side-apply/);
+
+    // A conflict after the warning is still reported, with the manager of that conflict.
+    const conflict =
+      'error: Apply failed with 1 conflict: conflict with "helm" using apps/v1: .spec.replicas\nPlease review the fields above--they currently have other managers.';
+    const again = fakeExec([[/--prune/, fail(`${warning}${conflict}`)], ...healthy]);
+    const second = context(again.run, [true, true]);
+    const failed = await runSteps(planDeploy(target()), second.context);
+    if (failed.status === 'done') throw new Error('expected a failure');
+    expect(failed.message).toMatch(
+      /^kubectl apply --prune failed: fields are owned by another field manager \(helm\)/,
+    );
   });
 
   it('refuses (input error) when the cluster says it is another environment, before Terraform runs', async () => {
-    const fake = fakeExec([[/get configmap platform-blueprint/, ok('test')], ...healthy]);
+    const fake = fakeExec([
+      [/get configmap platform-blueprint/, identity({ 'platform-blueprint': 'test' })],
+      ...healthy,
+    ]);
     const { context: ctx } = context(fake.run);
     const outcome = await runSteps(planDeploy(target()), ctx);
     expect(outcome.status).toBe('failed');
     if (outcome.status === 'done') return;
     expect(outcome.kind).toBe('input');
+    expect(outcome.step.id).toBe('cluster-identity');
     expect(outcome.message).toMatch(
-      /^context prod-admin@prod reaches the cluster of environment "test" .* not "prod"; refusing to deploy/,
+      /^context prod-admin@prod reaches the cluster of environment "test" \(ConfigMap kube-public\/platform-blueprint\), not "prod"; refusing to deploy/,
+    );
+    expect(outcome.message).toContain('environments/prod.yaml');
+    expect(fake.ran.some((line) => line.startsWith('terraform -chdir'))).toBe(false);
+  });
+
+  it('asks for both ConfigMaps in one kubectl call and reads one name=environment line each', async () => {
+    const fake = fakeExec(healthy);
+    const { context: ctx, io } = context(fake.run, [true, true]);
+    expect((await runSteps(planDeploy(target()), ctx)).status).toBe('done');
+    const call = fake.ran.find((line) => line.includes(' get configmap '));
+    expect(call).toContain(`get configmap platform-blueprint ${REHEARSAL_MARKER} --namespace=kube-public`);
+    expect(
+      io.lines.some((line) =>
+        /^\[4\/\d+\] the cluster is reachable and is environment prod: ok: cluster is prod /.test(line),
+      ),
+    ).toBe(true);
+  });
+
+  it('refuses (input error) a rehearsal cluster, before Terraform runs, even when it says it is this environment', async () => {
+    const fake = fakeExec([
+      [
+        /get configmap platform-blueprint/,
+        identity({ 'platform-blueprint': 'prod', [REHEARSAL_MARKER]: 'prod' }),
+      ],
+      ...healthy,
+    ]);
+    const { context: ctx, io } = context(fake.run, [true, true]);
+    const outcome = await runSteps(planDeploy(target()), ctx);
+    expect(outcome.status).toBe('failed');
+    if (outcome.status === 'done') return;
+    expect(outcome.kind).toBe('input');
+    expect(outcome.step.id).toBe('cluster-identity');
+    expect(outcome.message).toContain('reaches a rehearsal cluster of environment');
+    expect(outcome.message).toBe(
+      `context prod-admin@prod reaches a rehearsal cluster of environment "prod" (ConfigMap kube-public/${REHEARSAL_MARKER}), not a real one; refusing to deploy. Point ${kubeconfig} at the real cluster, or use \`blueprint rehearse --env prod\` to deploy to the rehearsal`,
+    );
+    expect(outcome.applied).toEqual([]);
+    expect(io.lines.some((line) => /cluster is reachable .*: failed: a rehearsal cluster/.test(line))).toBe(
+      true,
     );
     expect(fake.ran.some((line) => line.startsWith('terraform -chdir'))).toBe(false);
+    expect(fake.ran.some((line) => line.includes(' apply '))).toBe(false);
+  });
+
+  it('refuses a rehearsal cluster that has no platform-blueprint ConfigMap yet', async () => {
+    const fake = fakeExec([
+      [/get configmap platform-blueprint/, identity({ [REHEARSAL_MARKER]: 'test' })],
+      ...healthy,
+    ]);
+    const { context: ctx } = context(fake.run);
+    const outcome = await runSteps(planDeploy(target()), ctx);
+    expect(outcome.status).toBe('failed');
+    if (outcome.status === 'done') return;
+    expect(outcome.kind).toBe('input');
+    expect(outcome.message).toMatch(/reaches a rehearsal cluster of environment "test"/);
+  });
+
+  it('deploys onto a rehearsal cluster when the target allows it, and still checks its environment', async () => {
+    const rehearsal = { ...target(), allowRehearsalCluster: true };
+    const marked = fakeExec([
+      [
+        /get configmap platform-blueprint/,
+        identity({ 'platform-blueprint': 'prod', [REHEARSAL_MARKER]: 'prod' }),
+      ],
+      ...healthy,
+    ]);
+    const allowed = context(marked.run, [true, true]);
+    expect(await runSteps(planDeploy(rehearsal), allowed.context)).toMatchObject({ status: 'done' });
+    expect(allowed.io.lines.some((line) => /is environment prod: ok: cluster is prod/.test(line))).toBe(true);
+
+    // A first deploy of the rehearsal: only the marker is there.
+    const fresh = fakeExec([
+      [/get configmap platform-blueprint/, identity({ [REHEARSAL_MARKER]: 'prod' })],
+      ...healthy,
+    ]);
+    const first = context(fresh.run, [true, true]);
+    expect(await runSteps(planDeploy(rehearsal), first.context)).toMatchObject({ status: 'done' });
+
+    // Allowed to be a rehearsal, not to be another environment.
+    const other = fakeExec([
+      [
+        /get configmap platform-blueprint/,
+        identity({ 'platform-blueprint': 'test', [REHEARSAL_MARKER]: 'test' }),
+      ],
+      ...healthy,
+    ]);
+    const wrong = context(other.run, [true, true]);
+    const outcome = await runSteps(planDeploy(rehearsal), wrong.context);
+    expect(outcome.status).toBe('failed');
+    if (outcome.status === 'done') return;
+    expect(outcome.kind).toBe('input');
+    expect(outcome.message).toMatch(
+      /reaches the cluster of environment "test" .* not "prod"; refusing to deploy/,
+    );
   });
 
   it('accepts a cluster without the identity ConfigMap (a first deploy)', async () => {
     const fake = fakeExec([[/get configmap platform-blueprint/, ok('')], ...healthy]);
-    const { context: ctx } = context(fake.run, [true, true]);
+    const { context: ctx, io } = context(fake.run, [true, true]);
     expect((await runSteps(planDeploy(target()), ctx)).status).toBe('done');
+    expect(io.lines.some((line) => line.includes('no platform-blueprint ConfigMap yet (first deploy)'))).toBe(
+      true,
+    );
+  });
+
+  it('reports nodes that have not joined as a warning and goes on to the role labels and rollouts', async () => {
+    const fake = fakeExec([[/ get nodes /, ok('master-1\nnode-02\n')], ...healthy]);
+    const { context: ctx, io } = context(fake.run, [true, true]);
+    const outcome = await runSteps(planDeploy(target()), ctx);
+    expect(outcome.status).toBe('done');
+    if (outcome.status !== 'done') return;
+    const line = io.lines.find((candidate) => candidate.includes("the environment's 4 nodes have joined:"));
+    expect(line).toMatch(/: warning: 2 of 4 joined; not yet: node-01, node-10 /);
+    expect(line).toContain("they register with their pool's taints and labels when they join");
+    // Never a failure: the role labels and the rollouts still run.
+    expect(fake.ran.filter((ran) => ran.includes(' label nodes '))).toHaveLength(2);
+    expect(fake.ran.some((ran) => ran.includes(' rollout status '))).toBe(true);
+    expect(outcome.applied).toContain(
+      'role label node-role.kubernetes.io/general on the joined nodes of pool general',
+    );
+  });
+
+  it('reports a warning, not a failure, when no node has joined yet', async () => {
+    const fake = fakeExec([[/ get nodes /, ok('')], ...healthy]);
+    const { context: ctx, io } = context(fake.run, [true, true]);
+    expect((await runSteps(planDeploy(target()), ctx)).status).toBe('done');
+    expect(io.lines.find((line) => line.includes('have joined:'))).toMatch(
+      /warning: 0 of 4 joined; not yet: master-1, node-01, node-02, node-10/,
+    );
+  });
+
+  it('says ok when every node has joined, and ignores nodes the environment does not name', async () => {
+    const fake = fakeExec([
+      [/ get nodes /, ok('node-10\nmaster-1\nextra-node\nnode-02\nnode-01\n')],
+      ...healthy,
+    ]);
+    const { context: ctx, io } = context(fake.run, [true, true]);
+    expect((await runSteps(planDeploy(target()), ctx)).status).toBe('done');
+    expect(io.lines.find((line) => line.includes('have joined:'))).toMatch(/: ok: all 4 joined /);
+  });
+
+  it('labels each pool by selector with its role label, and stops when kubectl label fails', async () => {
+    const fake = fakeExec([
+      [
+        / label nodes --selector=platform-blueprint.io\/pool=database /,
+        fail('Error from server (Forbidden): nodes is forbidden'),
+      ],
+      ...healthy,
+    ]);
+    const { context: ctx } = context(fake.run, [true, true]);
+    const outcome = await runSteps(planDeploy(target()), ctx);
+    const labels = fake.ran.filter((line) => line.includes(' label nodes '));
+    expect(labels).toEqual([
+      `kubectl --kubeconfig=${kubeconfig} --context=prod-admin@prod label nodes --selector=platform-blueprint.io/pool=general --field-manager=blueprint --overwrite node-role.kubernetes.io/general=`,
+      `kubectl --kubeconfig=${kubeconfig} --context=prod-admin@prod label nodes --selector=platform-blueprint.io/pool=database --field-manager=blueprint --overwrite node-role.kubernetes.io/database=`,
+    ]);
+    expect(outcome.status).toBe('failed');
+    if (outcome.status === 'done') return;
+    expect(outcome.kind).toBe('tool');
+    expect(outcome.step.id).toBe('node-role-database');
+    expect(outcome.applied).toContain(
+      'role label node-role.kubernetes.io/general on the joined nodes of pool general',
+    );
+    expect(outcome.notRun).toEqual(['rollout of deployment/orders in commerce']);
   });
 
   it('stops with nothing applied when the Terraform plan is declined', async () => {

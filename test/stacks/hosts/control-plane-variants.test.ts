@@ -201,13 +201,27 @@ namespaces: [{ name: shop, team: shop }]
           '172.16.0.11',
         ]),
       );
-      // The masters are tainted and labelled by Terraform all the same.
+      // The masters register tainted through kubeadm (init and join files list the taint);
+      // Terraform manages no Node and only forgets what earlier versions kept in state.
+      for (const [key, kind] of [
+        ['shop/hosts/master-1/kubeadm-init.yaml', 'InitConfiguration'],
+        ['shop/hosts/master-2/kubeadm-join.yaml', 'JoinConfiguration'],
+        ['shop/hosts/master-3/kubeadm-join.yaml', 'JoinConfiguration'],
+      ] as const) {
+        const registration = parseAllDocuments(tree.get(key) as string)[0]?.toJS();
+        expect(registration.kind).toBe(kind);
+        expect(registration.nodeRegistration.taints).toEqual([
+          { key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' },
+        ]);
+      }
       const tf = JSON.parse(tree.get('shop/terraform/cdk.tf.json') as string);
-      expect(Object.keys(tf.resource.kubernetes_node_taint ?? {})).toEqual(
-        expect.arrayContaining([
-          'control_plane_taint_master-1',
-          'control_plane_taint_master-2',
-          'control_plane_taint_master-3',
+      expect(tf.resource.kubernetes_node_taint).toBeUndefined();
+      expect(tf.resource.kubernetes_labels).toBeUndefined();
+      // The autoscaled pool has no fixed nodes, so only the masters' old resources are forgotten.
+      expect(tf.removed).toEqual(
+        ['master-1', 'master-2', 'master-3'].flatMap((master) => [
+          { from: `kubernetes_node_taint.control_plane_taint_${master}`, lifecycle: { destroy: false } },
+          { from: `kubernetes_labels.control_plane_labels_${master}`, lifecycle: { destroy: false } },
         ]),
       );
     } finally {

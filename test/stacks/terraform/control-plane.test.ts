@@ -1,9 +1,25 @@
 import { TempProject } from '../../support/cli';
 
-/** The masters' control-plane taint and role label are Terraform resources: kubelets may not set node-role labels. */
+interface RemovedBlock {
+  from: string;
+  lifecycle: { destroy: boolean };
+}
+
+interface TerraformJson {
+  resource: Record<string, Record<string, Record<string, unknown>>>;
+  removed?: RemovedBlock[];
+}
+
+const MASTERS = ['master-1', 'master-2', 'master-3'];
+
+/**
+ * The masters' control-plane taint and role label are kubeadm's (`kubeadm init` / `join
+ * --control-plane`); Terraform no longer manages Nodes. The resources earlier versions kept in
+ * state are forgotten with a `removed` block that does not destroy them.
+ */
 describe('Terraform: control-plane taint and role label per master', () => {
   let project: TempProject;
-  let tf: { resource: Record<string, Record<string, Record<string, unknown>>> };
+  let tf: TerraformJson;
 
   beforeAll(async () => {
     project = new TempProject();
@@ -13,34 +29,44 @@ describe('Terraform: control-plane taint and role label per master', () => {
   }, 60000);
   afterAll(() => project?.dispose());
 
-  it('taints every master NoSchedule with node-role.kubernetes.io/control-plane', () => {
-    const taints = tf.resource.kubernetes_node_taint ?? {};
-    for (const master of ['master-1', 'master-2', 'master-3']) {
-      expect(taints[`control_plane_taint_${master}`]).toMatchObject({
-        metadata: { name: master },
-        taint: [{ key: 'node-role.kubernetes.io/control-plane', value: '', effect: 'NoSchedule' }],
-        field_manager: 'platform-blueprint',
-        force: true,
-      });
+  it('manages no Node: no kubernetes_node_taint and no kubernetes_labels resource at all', () => {
+    expect(tf.resource).not.toHaveProperty('kubernetes_node_taint');
+    expect(tf.resource).not.toHaveProperty('kubernetes_labels');
+    // Nor any other resource naming a master.
+    const text = JSON.stringify(tf.resource);
+    for (const master of MASTERS) expect(text).not.toContain(`"${master}"`);
+  });
+
+  it('forgets every master taint and role label of earlier versions without destroying it', () => {
+    expect(Array.isArray(tf.removed)).toBe(true);
+    const removed = tf.removed ?? [];
+    for (const master of MASTERS) {
+      for (const from of [
+        `kubernetes_node_taint.control_plane_taint_${master}`,
+        `kubernetes_labels.control_plane_labels_${master}`,
+      ]) {
+        const blocks = removed.filter((block) => block.from === from);
+        expect(blocks).toEqual([{ from, lifecycle: { destroy: false } }]);
+      }
     }
   });
 
-  it('labels every master, and only the masters, with the control-plane role', () => {
-    const labels = tf.resource.kubernetes_labels ?? {};
-    for (const master of ['master-1', 'master-2', 'master-3']) {
-      expect(labels[`control_plane_labels_${master}`]).toMatchObject({
-        api_version: 'v1',
-        kind: 'Node',
-        metadata: { name: master },
-        labels: { 'node-role.kubernetes.io/control-plane': '' },
-        field_manager: 'platform-blueprint',
-        force: true,
-      });
+  it('has removed blocks that are all destroy=false and not duplicated', () => {
+    const removed = tf.removed ?? [];
+    expect(removed.length).toBeGreaterThanOrEqual(MASTERS.length * 2);
+    for (const block of removed) {
+      expect(Object.keys(block).sort()).toEqual(['from', 'lifecycle']);
+      expect(block.lifecycle).toEqual({ destroy: false });
+      expect(block.from).toMatch(/^(kubernetes_node_taint|kubernetes_labels)\.[A-Za-z0-9_-]+$/);
     }
-    const withRole = Object.values(labels)
-      .filter((r) => 'node-role.kubernetes.io/control-plane' in ((r.labels as Record<string, string>) ?? {}))
-      .map((r) => (r.metadata as { name: string }).name)
-      .sort();
-    expect(withRole).toEqual(['master-1', 'master-2', 'master-3']);
+    const froms = removed.map((block) => block.from);
+    expect(new Set(froms).size).toBe(froms.length);
+    const controlPlane = froms.filter((from) => /\.control_plane_(taint|labels)_/.test(from)).sort();
+    expect(controlPlane).toEqual(
+      MASTERS.flatMap((master) => [
+        `kubernetes_labels.control_plane_labels_${master}`,
+        `kubernetes_node_taint.control_plane_taint_${master}`,
+      ]).sort(),
+    );
   });
 });

@@ -1,6 +1,5 @@
 import { Project } from '../../../cli/project';
 import type { LoadedEnvironment } from '../../../environments/load';
-import { POOL_LABEL } from '../../../stacks/kubernetes/placement';
 import { renderTerraform } from '../../../stacks/terraform/render';
 import { REPO_ROOT } from '../../support/cli';
 
@@ -8,63 +7,84 @@ import { REPO_ROOT } from '../../support/cli';
 type Resource = Record<string, any>;
 type Resources = Record<string, Record<string, Resource>>;
 
-function terraformOf(env: LoadedEnvironment): Resources {
-  return JSON.parse(renderTerraform(env).file.content).resource as Resources;
+interface RemovedBlock {
+  from: string;
+  lifecycle: { destroy: boolean };
 }
 
-describe('node pools in Terraform (prod)', () => {
+interface TerraformJson {
+  resource: Resources;
+  removed?: RemovedBlock[];
+}
+
+function terraformOf(env: LoadedEnvironment): TerraformJson {
+  return JSON.parse(renderTerraform(env).file.content) as TerraformJson;
+}
+
+/**
+ * Terraform does not manage Nodes: a node registers with its pool's taints and labels through
+ * kubeadm (test/stacks/node-pool-registration.test.ts), deploy sets the role label. The
+ * `node_labels_<node>` / `node_taint_<node>` resources of earlier versions are forgotten by
+ * `removed` blocks that leave the Nodes as they are.
+ */
+describe.each(['prod', 'prod-b', 'test'])('node pools in Terraform (%s)', (name) => {
   let env: LoadedEnvironment;
-  let resources: Resources;
+  let tf: TerraformJson;
+  let fixedNodes: string[];
+  beforeAll(() => {
+    [env] = new Project(REPO_ROOT).loadEnvironments([name]) as [LoadedEnvironment];
+    tf = terraformOf(env);
+    fixedNodes = env.spec.nodePools.flatMap((pool) => (pool.nodes ?? []).map((node) => node.name));
+  });
+
+  it('manages no Node: no kubernetes_labels or kubernetes_node_taint resource, and none names a node', () => {
+    expect(tf.resource).not.toHaveProperty('kubernetes_labels');
+    expect(tf.resource).not.toHaveProperty('kubernetes_node_taint');
+    const nodeKinds = Object.values(tf.resource)
+      .flatMap((byName) => Object.values(byName))
+      .filter((resource) => resource.kind === 'Node');
+    expect(nodeKinds).toEqual([]);
+  });
+
+  it('forgets the labels and the taint of every fixed pool node once, without destroying them', () => {
+    expect(fixedNodes.length).toBeGreaterThanOrEqual(3);
+    const removed = tf.removed ?? [];
+    for (const node of fixedNodes) {
+      for (const from of [
+        `kubernetes_labels.node_labels_${node}`,
+        `kubernetes_node_taint.node_taint_${node}`,
+      ]) {
+        expect(removed.filter((block) => block.from === from)).toEqual([
+          { from, lifecycle: { destroy: false } },
+        ]);
+      }
+    }
+  });
+
+  it("has exactly one removed block per old resource: the pools' nodes and the masters, no duplicates", () => {
+    const removed = tf.removed ?? [];
+    const froms = removed.map((block) => block.from);
+    expect(new Set(froms).size).toBe(froms.length);
+    for (const block of removed) expect(block.lifecycle).toEqual({ destroy: false });
+    const masters = env.spec.controlPlane.masters.map((master) => master.name);
+    const expected = [
+      ...masters.flatMap((master) => [
+        `kubernetes_node_taint.control_plane_taint_${master}`,
+        `kubernetes_labels.control_plane_labels_${master}`,
+      ]),
+      ...fixedNodes.flatMap((node) => [
+        `kubernetes_labels.node_labels_${node}`,
+        `kubernetes_node_taint.node_taint_${node}`,
+      ]),
+    ];
+    expect([...froms].sort()).toEqual([...expected].sort());
+  });
+});
+
+describe('node pools in Terraform (prod): the environment behind it', () => {
+  let env: LoadedEnvironment;
   beforeAll(() => {
     [env] = new Project(REPO_ROOT).loadEnvironments(['prod']) as [LoadedEnvironment];
-    resources = terraformOf(env);
-  });
-
-  it('labels every node of every fixed pool once with its pool, role, zone and pool labels', () => {
-    // Masters are labelled by the control-plane area; the pools' resources are node_labels_<node>.
-    const labels = Object.entries(resources.kubernetes_labels ?? {})
-      .filter(([name]) => name.startsWith('node_labels_'))
-      .map(([, resource]) => resource);
-    const fixedNodes = env.spec.nodePools.flatMap((pool) =>
-      (pool.nodes ?? []).map((node) => ({ pool, node })),
-    );
-    expect(fixedNodes.length).toBeGreaterThanOrEqual(13);
-    expect(labels).toHaveLength(fixedNodes.length);
-    for (const { pool, node } of fixedNodes) {
-      const matching = labels.filter((resource) => resource.metadata.name === node.name);
-      expect(matching).toHaveLength(1);
-      const [resource] = matching as [Resource];
-      expect(resource.kind).toBe('Node');
-      expect(resource.api_version).toBe('v1');
-      expect(resource.force).toBe(true);
-      expect(resource.labels[POOL_LABEL]).toBe(pool.name);
-      expect(resource.labels[`node-role.kubernetes.io/${pool.name}`]).toBe('');
-      if (pool.zone) expect(resource.labels['topology.kubernetes.io/zone']).toBe(pool.zone);
-      for (const [key, value] of Object.entries(pool.labels)) expect(resource.labels[key]).toBe(value);
-    }
-  });
-
-  it('taints exactly the nodes of tainted pools, with the pool taints', () => {
-    const taints = Object.values(resources.kubernetes_node_taint ?? {});
-    const tainted = env.spec.nodePools.filter((pool) => pool.taints.length > 0);
-    expect(tainted.length).toBeGreaterThanOrEqual(1);
-    const expected = tainted.flatMap((pool) => (pool.nodes ?? []).map((node) => ({ pool, node })));
-    // Masters are tainted by the control-plane area; this looks at the pools' workers only.
-    const workers = new Set(
-      env.spec.nodePools.flatMap((pool) => (pool.nodes ?? []).map((node) => node.name)),
-    );
-    expect(
-      taints
-        .map((resource) => resource.metadata.name)
-        .filter((name) => workers.has(name))
-        .sort(),
-    ).toEqual(expected.map(({ node }) => node.name).sort());
-    for (const { pool, node } of expected) {
-      const resource = taints.find((candidate) => candidate.metadata.name === node.name);
-      expect(resource?.taint).toEqual(
-        pool.taints.map((taint) => ({ key: taint.key, value: taint.value ?? '', effect: taint.effect })),
-      );
-    }
   });
 
   it('keeps at least one general untainted pool and one dedicated tainted pool', () => {
@@ -76,8 +96,12 @@ describe('node pools in Terraform (prod)', () => {
     ).toBe(true);
   });
 
-  it('names resources after the node, so that moving a node between pools changes it in place', () => {
-    expect(Object.keys(resources.kubernetes_labels ?? {})).toContain('node_labels_node-01');
-    expect(Object.keys(resources.kubernetes_node_taint ?? {})).toContain('node_taint_node-10');
+  it('names the removed blocks after the node, as the old resources were named', () => {
+    const froms = (terraformOf(env).removed ?? []).map((block) => block.from);
+    expect(froms).toContain('kubernetes_labels.node_labels_node-01');
+    expect(froms).toContain('kubernetes_node_taint.node_taint_node-10');
+    // Earlier versions tainted only the nodes of tainted pools, but a node may have moved since:
+    // a removed block for an address the state never held is a no-op, so every node gets both.
+    expect(froms).toContain('kubernetes_node_taint.node_taint_node-01');
   });
 });

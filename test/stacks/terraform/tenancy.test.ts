@@ -34,7 +34,21 @@ describe('tenancy in Terraform', () => {
 
   it('keeps the namespace resource names stable and labels them with PSA and the team', () => {
     const namespaces = resource.kubernetes_namespace_v1 ?? {};
-    expect(Object.keys(namespaces).sort()).toEqual(['namespace_legacy', 'namespace_shop']);
+    // The observability namespace (default monitoring) is the platform's own.
+    expect(Object.keys(namespaces).sort()).toEqual([
+      'namespace_legacy',
+      'namespace_monitoring',
+      'namespace_shop',
+    ]);
+    const monitoring = namespaces.namespace_monitoring as {
+      metadata: { name: string; labels: Record<string, string> };
+    };
+    expect(monitoring.metadata.name).toBe('monitoring');
+    expect(monitoring.metadata.labels).toMatchObject({
+      'platform-blueprint.io/team': 'platform',
+      'pod-security.kubernetes.io/enforce': 'privileged',
+      'pod-security.kubernetes.io/warn': 'baseline',
+    });
     const shop = namespaces.namespace_shop as { metadata: { name: string; labels: Record<string, string> } };
     expect(shop.metadata.name).toBe('shop');
     expect(shop.metadata.labels).toMatchObject({
