@@ -103,7 +103,12 @@ export function deployTarget(
       context: access.context,
       backendType: access.backendType,
       workDir: workDirOf(output.name),
-      manifests: manifestFiles.map((file) => file.path),
+      manifests: manifestFiles
+        .map((file) => file.path)
+        .filter((file) => objects.some((object) => object.file === file && object.kind !== 'EndpointSlice')),
+      endpointManifests: manifestFiles
+        .map((file) => file.path)
+        .filter((file) => objects.some((object) => object.file === file && object.kind === 'EndpointSlice')),
       crds: used.map(crdFileName),
       rollouts: rolloutTargets(objects),
     },

@@ -21,6 +21,16 @@ export function applySetRef(environment: string): string {
   return `${APPLYSET_CRD_NAME}/${environment}`;
 }
 
+/**
+ * EndpointSlices of the output go into an ApplySet of their own, `<env>-endpoints`. The
+ * EndpointSlice controller copies a Service's labels, the ApplySet's part-of label included,
+ * onto the slices it makes; in the environment's ApplySet, whose kinds include EndpointSlice,
+ * kubectl would prune those slices on every deploy (and the controller recreate them).
+ */
+export function endpointsApplySetName(environment: string): string {
+  return `${environment}-endpoints`;
+}
+
 /** The label `kubectl apply --applyset` puts on every object of the set. */
 export const APPLYSET_PART_OF_LABEL = 'applyset.kubernetes.io/part-of';
 

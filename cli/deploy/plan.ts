@@ -1,4 +1,4 @@
-import { applySetRef } from './applyset';
+import { applySetId as applySetIdOf, applySetRef, endpointsApplySetName } from './applyset';
 import type { RolloutTarget } from './manifests';
 import { TOOLS, type ToolName } from './tools';
 
@@ -26,8 +26,10 @@ export interface DeployTarget {
   readonly backendType: string;
   /** Work directory of this environment, relative to the project root, e.g. `.blueprint/prod`. */
   readonly workDir: string;
-  /** Manifest files, relative to `<workDir>/kubernetes/manifests/`, in apply order. */
+  /** Manifest files, relative to `<workDir>/kubernetes/manifests/`, in apply order (no EndpointSlices). */
   readonly manifests: readonly string[];
+  /** Files with the output's EndpointSlices, relative to `<workDir>/kubernetes/endpoints/`; their own ApplySet. @default [] */
+  readonly endpointManifests?: readonly string[];
   /** CRD files the manifests use, relative to `<workDir>/kubernetes/crds/`. */
   readonly crds: readonly string[];
   /** Workloads whose rollout to wait for. */
@@ -266,7 +268,12 @@ function kubernetesSteps(target: DeployTarget, options: PlanOptions): Step[] {
   const manifests = files(target.manifests.map((file) => `${dir}/manifests/${file}`));
   // The preview compares what the apply will leave: the same objects with the ApplySet's
   // part-of label, which kubectl adds at apply time (and refuses in its input).
-  const previews = files(target.manifests.map((file) => `${dir}/preview/${file}`));
+  const endpointFiles = target.endpointManifests ?? [];
+  const endpoints = files(endpointFiles.map((file) => `${dir}/endpoints/${file}`));
+  const previews = files([
+    ...target.manifests.map((file) => `${dir}/preview/${file}`),
+    ...endpointFiles.map((file) => `${dir}/preview-endpoints/${file}`),
+  ]);
   // The ApplySet parent's own CRD is applied with the CRDs of the output.
   const crds = files([...target.crds.map((file) => `${dir}/crds/${file}`), `${dir}/applyset-crd.yaml`]);
   const serverSide = ['--server-side', `--field-manager=${FIELD_MANAGER}`, '--force-conflicts'];
@@ -318,7 +325,7 @@ function kubernetesSteps(target: DeployTarget, options: PlanOptions): Step[] {
     {
       id: 'applyset-parent',
       phase: 'kubernetes',
-      title: `create the ApplySet ${applySetRef(target.environment)} if absent`,
+      title: `create the ApplySets ${applySetRef(target.environment)} and ${applySetRef(endpointsApplySetName(target.environment))} if absent`,
       kind: 'run',
       // `create`, not `apply`: kubectl owns the parent's annotations after the first apply.
       argv: [...kubectl(target), 'create', '-f', `${dir}/applyset-parent.yaml`],
@@ -360,6 +367,40 @@ function kubernetesSteps(target: DeployTarget, options: PlanOptions): Step[] {
         ...manifests,
       ],
       timeoutSeconds: 600,
+      show: true,
+      changes: true,
+    });
+  }
+  if (target.manifests.length > 0 || endpointFiles.length > 0) {
+    // Always run, also with no EndpointSlices left: then it prunes the ones that left the output.
+    steps.push({
+      id: 'kubectl-apply-endpoints',
+      phase: 'kubernetes',
+      title:
+        endpointFiles.length > 0
+          ? `kubectl apply --prune of the EndpointSlices (${plural(endpointFiles.length, 'file')})`
+          : 'delete the EndpointSlices that left the output',
+      kind: 'run',
+      ...(endpointFiles.length > 0 ? { env: { KUBECTL_APPLYSET: 'true' } } : {}),
+      argv:
+        endpointFiles.length > 0
+          ? [
+              ...kubectl(target),
+              'apply',
+              ...serverSide,
+              `--applyset=${applySetRef(endpointsApplySetName(target.environment))}`,
+              '--prune',
+              ...endpoints,
+            ]
+          : [
+              ...kubectl(target),
+              'delete',
+              'endpointslices.discovery.k8s.io',
+              '--all-namespaces',
+              `--selector=applyset.kubernetes.io/part-of=${applySetIdOf(endpointsApplySetName(target.environment))}`,
+              '--ignore-not-found',
+            ],
+      timeoutSeconds: 300,
       show: true,
       changes: true,
     });

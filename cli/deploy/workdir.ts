@@ -3,7 +3,13 @@ import * as path from 'node:path';
 import { isMap, parseAllDocuments } from 'yaml';
 import type { EnvironmentOutput } from '../../stacks/environment';
 import { CRDS_DIR, readCrdFiles } from '../crd-files';
-import { APPLYSET_PART_OF_LABEL, applySetCrdYaml, applySetId, applySetParentYaml } from './applyset';
+import {
+  APPLYSET_PART_OF_LABEL,
+  applySetCrdYaml,
+  applySetId,
+  applySetParentYaml,
+  endpointsApplySetName,
+} from './applyset';
 import { type CrdEntry, parseCrd } from './manifests';
 
 /**
@@ -99,17 +105,29 @@ export function prepareWorkDir(
       );
     else if (file.path.startsWith('kubernetes/')) {
       const relative = file.path.slice('kubernetes/'.length).split('/');
-      const target = path.join(kubernetes, 'manifests', ...relative);
-      fs.mkdirSync(path.dirname(target), { recursive: true });
-      fs.writeFileSync(target, file.content);
-      const preview = path.join(kubernetes, 'preview', ...relative);
-      fs.mkdirSync(path.dirname(preview), { recursive: true });
-      fs.writeFileSync(preview, withApplySetLabel(file.content, output.name));
+      const { main, endpoints } = splitEndpointSlices(file.content);
+      const write = (dir: string, content: string) => {
+        if (content === '') return;
+        const target = path.join(kubernetes, dir, ...relative);
+        fs.mkdirSync(path.dirname(target), { recursive: true });
+        fs.writeFileSync(target, content);
+      };
+      write('manifests', main);
+      write('endpoints', endpoints);
+      // What the applies will leave: the objects with the part-of label kubectl adds.
+      write('preview', main === '' ? '' : withApplySetLabel(main, output.name));
+      write(
+        'preview-endpoints',
+        endpoints === '' ? '' : withApplySetLabel(endpoints, endpointsApplySetName(output.name)),
+      );
     }
   }
   for (const crd of crds) fs.writeFileSync(path.join(kubernetes, 'crds', crdFileName(crd)), crd.content);
   fs.writeFileSync(path.join(kubernetes, 'applyset-crd.yaml'), applySetCrdYaml());
-  fs.writeFileSync(path.join(kubernetes, 'applyset-parent.yaml'), applySetParentYaml(output.name));
+  fs.writeFileSync(
+    path.join(kubernetes, 'applyset-parent.yaml'),
+    `${applySetParentYaml(output.name)}---\n${applySetParentYaml(endpointsApplySetName(output.name))}`,
+  );
 }
 
 /**
@@ -139,12 +157,20 @@ export function rehearsalTerraform(
   return `${JSON.stringify(json, null, 2)}\n`;
 }
 
-/** A manifest file's objects with the ApplySet part-of label that `kubectl apply --applyset` adds. */
-export function withApplySetLabel(content: string, environment: string): string {
+/** A manifest file's EndpointSlices and its other objects, as two YAML streams (either may be empty). */
+export function splitEndpointSlices(content: string): { main: string; endpoints: string } {
+  const docs = parseAllDocuments(content).filter((doc) => isMap(doc.contents));
+  const text = (list: typeof docs) => list.map((doc) => doc.toString()).join('---\n');
+  const isSlice = (doc: (typeof docs)[number]) => doc.get('kind') === 'EndpointSlice';
+  return { main: text(docs.filter((doc) => !isSlice(doc))), endpoints: text(docs.filter(isSlice)) };
+}
+
+/** A manifest file's objects with the part-of label of the ApplySet `name` that `kubectl apply --applyset` adds. */
+export function withApplySetLabel(content: string, name: string): string {
   const docs = parseAllDocuments(content);
   for (const doc of docs) {
     if (!isMap(doc.contents)) continue;
-    doc.setIn(['metadata', 'labels', APPLYSET_PART_OF_LABEL], applySetId(environment));
+    doc.setIn(['metadata', 'labels', APPLYSET_PART_OF_LABEL], applySetId(name));
   }
   return docs.map((doc) => doc.toString()).join('');
 }

@@ -534,7 +534,7 @@ describe('blueprint deploy', () => {
           expect(result.stderr).toBe('');
           expect(result.code).toBe(0);
           expect(result.stdout).toMatch(
-            /^deployed test: apply the CRDs .*, kubectl apply --prune, role label node-role\.kubernetes\.io\/general on the joined nodes of pool general$/m,
+            /^deployed test: apply the CRDs .*, kubectl apply --prune, kubectl apply --prune of the EndpointSlices \(1 file\), role label node-role\.kubernetes\.io\/general on the joined nodes of pool general$/m,
           );
           // Every object of the output is there, labelled as a member of the environment's ApplySet.
           const manifests = parseManifests(

@@ -125,7 +125,7 @@ const DEPLOYMENT =
       expect(api.names('ConfigMap')).toEqual(['kube-public/platform-blueprint', 'one/a']);
       expect(lines).toContain('    configmap/b pruned');
       // The second run found the parent and did not fail on it.
-      expect(lines.some((line) => /create the ApplySet .*: ok: already there/.test(line))).toBe(true);
+      expect(lines.some((line) => /create the ApplySets .*: ok: already there/.test(line))).toBe(true);
     });
 
     it('never prunes an object that another tool created, even in a namespace of the set', async () => {

@@ -1,3 +1,4 @@
+import { applySetId } from '../../../cli/deploy/applyset';
 import {
   commandLine,
   type DeployTarget,
@@ -60,6 +61,8 @@ describe('planDeploy', () => {
       `applyset-parent: ${KUBECTL} create -f .blueprint/prod/kubernetes/applyset-parent.yaml`,
       `controller-owned-fields: ${KUBECTL} get horizontalpodautoscalers.autoscaling --all-namespaces --show-managed-fields --output=json`,
       `kubectl-apply: KUBECTL_APPLYSET=true ${KUBECTL} apply --server-side --field-manager=blueprint --force-conflicts --applyset=applysets.platform-blueprint.io/prod --prune -f .blueprint/prod/kubernetes/manifests/platform.yaml -f .blueprint/prod/kubernetes/manifests/workloads.yaml`,
+      // No EndpointSlices in the output: their ApplySet prunes any left from an earlier deploy.
+      `kubectl-apply-endpoints: ${KUBECTL} delete endpointslices.discovery.k8s.io --all-namespaces --selector=applyset.kubernetes.io/part-of=${applySetId('prod-endpoints')} --ignore-not-found`,
       `nodes-joined: ${KUBECTL} get nodes '--output=jsonpath={range .items[*]}{.metadata.name}{"\\n"}{end}'`,
       `node-role-general: ${KUBECTL} label nodes --selector=platform-blueprint.io/pool=general --field-manager=blueprint --overwrite node-role.kubernetes.io/general=`,
       `node-role-database: ${KUBECTL} label nodes --selector=platform-blueprint.io/pool=database --field-manager=blueprint --overwrite node-role.kubernetes.io/database=`,
@@ -100,6 +103,7 @@ describe('planDeploy', () => {
       'applyset-parent',
       'controller-owned-fields',
       'kubectl-apply',
+      'kubectl-apply-endpoints',
       'nodes-joined',
       'node-role-general',
       'node-role-database',

@@ -107,8 +107,9 @@ describe('runSteps', () => {
       applied: [
         'terraform apply',
         'apply the CRDs (0 used by the output, and the ApplySet parent kind)',
-        'create the ApplySet applysets.platform-blueprint.io/prod if absent',
+        'create the ApplySets applysets.platform-blueprint.io/prod and applysets.platform-blueprint.io/prod-endpoints if absent',
         'kubectl apply --prune',
+        'delete the EndpointSlices that left the output',
         'role label node-role.kubernetes.io/general on the joined nodes of pool general',
         'role label node-role.kubernetes.io/database on the joined nodes of pool database',
       ],
@@ -134,6 +135,7 @@ describe('runSteps', () => {
       'kubectl create',
       'kubectl get',
       'kubectl apply',
+      'kubectl delete',
       'kubectl get',
       'kubectl label',
       'kubectl label',
@@ -172,9 +174,10 @@ describe('runSteps', () => {
     expect(outcome.applied).toEqual([
       'terraform apply',
       'apply the CRDs (0 used by the output, and the ApplySet parent kind)',
-      'create the ApplySet applysets.platform-blueprint.io/prod if absent',
+      'create the ApplySets applysets.platform-blueprint.io/prod and applysets.platform-blueprint.io/prod-endpoints if absent',
     ]);
     expect(outcome.notRun).toEqual([
+      'delete the EndpointSlices that left the output',
       "the environment's 4 nodes have joined",
       'role label node-role.kubernetes.io/general on the joined nodes of pool general',
       'role label node-role.kubernetes.io/database on the joined nodes of pool database',
