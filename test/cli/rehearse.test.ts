@@ -287,6 +287,19 @@ describeWithCluster('blueprint rehearse: every shipped environment on a real con
       expect(replicas).toBe('3');
     });
 
+    it('a node of the environment that has not joined neither blocks the deploy nor leaves it half applied', async () => {
+      kubectl(kubeconfig, ['delete', 'node', 'node-05', '--wait=true']);
+      const result = await project.run(['rehearse', '--env', 'prod', '--keep']);
+      expectPassed(result);
+      expect(result.stdout).toContain('No changes.');
+      expect(result.stdout).toMatch(
+        /the environment's 16 nodes have joined: warning: 15 of 16 joined; not yet: node-05 \(/,
+      );
+      expect(result.stdout).toMatch(
+        /role label node-role\.kubernetes\.io\/general on the joined nodes of pool general: ok/,
+      );
+    });
+
     it('a real deploy pointed at the rehearsal is refused', async () => {
       const home = fs.mkdtempSync(path.join(os.tmpdir(), 'blueprint-home-'));
       fs.mkdirSync(path.join(home, '.kube'));

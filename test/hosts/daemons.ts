@@ -100,9 +100,10 @@ const server = https.createServer({ cert: fs.readFileSync(cert), key: fs.readFil
   res.end(req.url === '/healthz' ? 'ok' : name);
 });
 server.listen(Number(port), host, () => console.log('listening ' + name));
+// As kube-apiserver's graceful termination: stop accepting, let connections already accepted
+// (a TLS handshake in flight included) finish, then exit. Every response closes its connection.
 process.on('SIGTERM', () => {
   server.close(() => process.exit(0));
-  server.closeIdleConnections();
   setTimeout(() => process.exit(0), 2000).unref();
 });
 `;
