@@ -142,18 +142,33 @@ export async function rehearseCommand(argv: string[], io: Io, deps?: DeployDeps)
 
   const kubeconfig = path.join(root, paths.kubeconfig);
   const running = runningRehearsal(root, environment);
+  // Ctrl-C: a throw-away cluster goes at once (a kept one stays, as asked).
+  const onInterrupt = () => {
+    if (values.keep) return;
+    io.err('rehearsal: interrupted; stopping the rehearsal cluster');
+    stopCluster(root, environment).finally(() => {
+      fs.rmSync(path.join(root, paths.dir), { recursive: true, force: true });
+      process.exit(130);
+    });
+  };
+  process.once('SIGINT', onInterrupt);
   let record: RehearsalRecord;
   const started = performance.now();
   if (running && values.keep) {
     record = running.record;
     io.out(`rehearsal: deploying ${environment} again onto the kept cluster at ${record.apiServer}`);
   } else {
-    if (running) await stopCluster(root, environment);
+    if (running) {
+      io.out(
+        `rehearsal: stopping the kept rehearsal of ${environment} first (rehearse with --keep to deploy onto it)`,
+      );
+      await stopCluster(root, environment);
+    }
     io.out(
       `rehearsal: starting a cluster for ${environment} (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok on 127.0.0.1)`,
     );
     const limits: ClusterLimits = { ttlSeconds: ttl, memoryLimitBytes: MEMORY_LIMIT_BYTES };
-    record = await startCluster(
+    record = await startClusterOrUnhook(() => process.off('SIGINT', onInterrupt))(
       root,
       env,
       components,
@@ -335,6 +350,8 @@ export async function rehearseCommand(argv: string[], io: Io, deps?: DeployDeps)
   } catch (error) {
     await finish(ExitCode.TOOL).catch(() => ExitCode.TOOL);
     throw error;
+  } finally {
+    process.off('SIGINT', onInterrupt);
   }
   return finish(code);
 }
@@ -379,4 +396,16 @@ function readStopped(
   } catch {
     return undefined;
   }
+}
+
+/** startCluster, removing the interrupt handler when it throws (startCluster stops what it started). */
+function startClusterOrUnhook(unhook: () => void): typeof startCluster {
+  return async (...args) => {
+    try {
+      return await startCluster(...args);
+    } catch (error) {
+      unhook();
+      throw error;
+    }
+  };
 }
