@@ -135,6 +135,15 @@ export async function rehearseCommand(argv: string[], io: Io, deps?: DeployDeps)
   }
 
   const copyTo = values.kubeconfig === undefined ? undefined : path.resolve(io.cwd, values.kubeconfig);
+  const refuseCopy = () =>
+    new InputError({
+      path: '--kubeconfig',
+      value: values.kubeconfig,
+      message:
+        'exists and is not a rehearsal kubeconfig; rehearse never overwrites your kubeconfig: name a new file',
+    });
+  // Refused before anything starts.
+  if (copyTo && fs.existsSync(copyTo) && !isRehearsalKubeconfig(copyTo)) throw refuseCopy();
   const [env] = project.loadEnvironments([environment]);
   const [output] = synthesizeProject(project, [environment]);
   if (!env || !output) throw new Error(`synthesis of ${environment} returned nothing`);
@@ -184,12 +193,7 @@ export async function rehearseCommand(argv: string[], io: Io, deps?: DeployDeps)
       if (copyTo) {
         const text = fs.readFileSync(kubeconfig);
         if (fs.existsSync(copyTo) && !fs.readFileSync(copyTo).equals(text) && !isRehearsalKubeconfig(copyTo))
-          throw new InputError({
-            path: '--kubeconfig',
-            value: values.kubeconfig,
-            message:
-              'exists and is not a rehearsal kubeconfig; rehearse never overwrites your kubeconfig: name a new file',
-          });
+          throw refuseCopy();
         fs.writeFileSync(copyTo, text, { mode: 0o600 });
       }
       io.out(

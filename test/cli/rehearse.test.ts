@@ -377,6 +377,16 @@ describeWithCluster('blueprint rehearse: bad input, and nothing left running', (
     expect(leftRunning(project)).toEqual([]);
   });
 
+  it("never writes --kubeconfig over the user's own kubeconfig (exit 2, before anything starts)", async () => {
+    const mine = project.path('my-kubeconfig');
+    fs.writeFileSync(mine, 'apiVersion: v1\nkind: Config\n');
+    const result = await project.run(['rehearse', '--env', 'test', '--keep', '--kubeconfig', mine]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('exists and is not a rehearsal kubeconfig');
+    expect(fs.readFileSync(mine, 'utf8')).toBe('apiVersion: v1\nkind: Config\n');
+    expect(leftRunning(project)).toEqual([]);
+  });
+
   it('--status without a kept rehearsal', async () => {
     const result = await project.run(['rehearse', '--env', 'test', '--status']);
     expect(result.stdout).toBe('no rehearsal of test runs');
