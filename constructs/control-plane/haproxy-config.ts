@@ -49,11 +49,12 @@ export interface HaproxyConfigProps {
 
 /**
  * Renders haproxy.cfg for a master: a TCP frontend on `frontendPort` that balances every
- * master's kube-apiserver. Health checks send `GET /healthz` over TLS; a refused connection is
- * retried on another server (`retries`, `option redispatch 1`), so losing a master fails no
- * new request; a dead apiserver is marked down after `checkFall` checks and its sessions are
- * closed so that clients reconnect at once. Every timeout is set (`haproxy -c` warns
- * otherwise). A pure renderer: `render()` returns the text.
+ * master's kube-apiserver. Health checks send `GET /readyz` over TLS: a stopping apiserver fails
+ * it at once and keeps serving for its `--shutdown-delay-duration` (kubeadm configuration), so it
+ * is marked down after `checkFall` checks before it closes its port; its sessions are left to
+ * finish (closing them at mark-down cut requests in flight). A refused connection is retried on
+ * another server (`retries`, `option redispatch 1`) for an apiserver that dies without notice.
+ * Every timeout is set (`haproxy -c` warns otherwise). A pure renderer: `render()` returns the text.
  */
 export class HaproxyConfig {
   /** Name of the frontend and the backend. */
@@ -143,10 +144,12 @@ export class HaproxyConfig {
       `backend ${HaproxyConfig.NAME}`,
       '    balance roundrobin',
       '    option httpchk',
-      '    http-check send meth GET uri /healthz',
+      '    # /readyz fails as soon as an API server begins to stop (it keeps serving for its',
+      '    # --shutdown-delay-duration), so HAProxy takes it out before it closes its port.',
+      '    http-check send meth GET uri /readyz',
       '    http-check expect status 200',
-      '    # A down server has its sessions closed, so that clients reconnect to a live one at once.',
-      `    default-server check check-ssl ${verify} inter ${inter}ms fastinter ${inter}ms downinter ${inter}ms fall ${fall} rise ${rise} on-marked-down shutdown-sessions`,
+      '    # A server marked down keeps its sessions: a stopping API server finishes them itself.',
+      `    default-server check check-ssl ${verify} inter ${inter}ms fastinter ${inter}ms downinter ${inter}ms fall ${fall} rise ${rise}`,
     );
     for (const server of p.servers)
       lines.push(`    server ${server.name} ${server.address}:${p.apiServerPort}`);

@@ -1,5 +1,5 @@
 import { ValidationError } from '../core/validation-error';
-import { type KubeadmApiVersion, kubeadmApiVersion } from './kubeadm-api';
+import { extraArgs, type KubeadmApiVersion, kubeadmApiVersion } from './kubeadm-api';
 
 /** Props of {@link ClusterConfiguration}. */
 export interface ClusterConfigurationProps {
@@ -17,6 +17,13 @@ export interface ClusterConfigurationProps {
   readonly serviceSubnet?: string;
   /** Cluster DNS domain. @default cluster.local */
   readonly dnsDomain?: string;
+  /**
+   * Seconds a stopping API server keeps serving while its /readyz fails
+   * (`--shutdown-delay-duration`), so that the load balancer, which checks /readyz, takes it out
+   * before it stops accepting connections: a master restart then loses no request.
+   * @default 5 (HAProxy marks a server down after 2 failed checks 1 s apart)
+   */
+  readonly apiServerShutdownDelaySeconds?: number;
 }
 
 /**
@@ -51,7 +58,12 @@ export class ClusterConfiguration {
       ...(p.clusterName === undefined ? {} : { clusterName: p.clusterName }),
       kubernetesVersion: `v${p.kubernetesVersion.replace(/^v/, '')}`,
       controlPlaneEndpoint: p.controlPlaneEndpoint,
-      apiServer: { certSANs: [...new Set(p.certSANs)] },
+      apiServer: {
+        certSANs: [...new Set(p.certSANs)],
+        extraArgs: extraArgs(this.apiVersion, {
+          'shutdown-delay-duration': `${p.apiServerShutdownDelaySeconds ?? 5}s`,
+        }),
+      },
       networking,
     };
   }

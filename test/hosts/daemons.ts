@@ -94,17 +94,26 @@ export function makeCertificate(dir: string): { cert: string; key: string } {
 const STAND_IN = `
 const https = require('node:https');
 const fs = require('node:fs');
-const [name, host, port, cert, key] = process.argv.slice(2);
+const [name, host, port, cert, key, delay] = process.argv.slice(2);
+let stopping = false;
 const server = https.createServer({ cert: fs.readFileSync(cert), key: fs.readFileSync(key) }, (req, res) => {
   res.setHeader('connection', 'close');
-  res.end(req.url === '/healthz' ? 'ok' : name);
+  if (req.url === '/readyz' && stopping) {
+    res.statusCode = 503;
+    return res.end('[-]shutdown failed');
+  }
+  res.end(req.url === '/healthz' || req.url === '/readyz' ? 'ok' : name);
 });
 server.listen(Number(port), host, () => console.log('listening ' + name));
-// As kube-apiserver's graceful termination: stop accepting, let connections already accepted
-// (a TLS handshake in flight included) finish, then exit. Every response closes its connection.
+// As kube-apiserver's graceful termination: /readyz fails at once, requests are still served
+// for the shutdown delay (--shutdown-delay-duration), then it stops accepting, lets connections
+// already accepted finish, and exits. Every response closes its connection.
 process.on('SIGTERM', () => {
-  server.close(() => process.exit(0));
-  setTimeout(() => process.exit(0), 2000).unref();
+  stopping = true;
+  setTimeout(() => {
+    server.close(() => process.exit(0));
+    setTimeout(() => process.exit(0), 2000).unref();
+  }, Number(delay || 0));
 });
 `;
 
@@ -144,10 +153,20 @@ export class Daemons {
   }
 
   /** Starts a stand-in API server listening on host:port; resolves once it listens. */
-  async startApiServer(name: string, host: string, port: number, ns?: string): Promise<ChildProcess> {
+  /**
+   * Starts a stand-in HTTPS apiserver. `shutdownDelayMs` is its --shutdown-delay-duration: how
+   * long it keeps serving after SIGTERM while /readyz fails. @default 0
+   */
+  async startApiServer(
+    name: string,
+    host: string,
+    port: number,
+    ns?: string,
+    shutdownDelayMs = 0,
+  ): Promise<ChildProcess> {
     const child = this.start(
       process.execPath,
-      [this.standIn, name, host, String(port), this.tls.cert, this.tls.key],
+      [this.standIn, name, host, String(port), this.tls.cert, this.tls.key, String(shutdownDelayMs)],
       ns,
     );
     await waitFor(

@@ -85,8 +85,10 @@ describe('HAProxy failover with the generated haproxy.cfg (real haproxy, stand-i
     if (process.getuid?.() !== 0) config = config.replace(/^\s+(user|group) haproxy\n/gm, '');
     const file = path.join(daemons.dir, 'haproxy.cfg');
     fs.writeFileSync(file, config);
+    // A shutdown delay as the generated kubeadm configuration gives every API server (5 s
+    // there; 3 s here: more than HAProxy needs, 2 failed checks 1 s apart, and within stop()'s bound).
     for (const [name, port] of ports)
-      apiservers.set(name, await daemons.startApiServer(name, '127.0.0.1', port));
+      apiservers.set(name, await daemons.startApiServer(name, '127.0.0.1', port, undefined, 3000));
     haproxy = daemons.start(HAPROXY, ['-db', '-f', file]);
     // Every apiserver answers through the frontend before the clients start.
     const seen = new Set<string>();
@@ -119,30 +121,30 @@ describe('HAProxy failover with the generated haproxy.cfg (real haproxy, stand-i
   const log = () => daemons.output(haproxy).join('\n');
   const failures = (since = 0) => outcomes.filter((o) => o.at >= since && o.error !== undefined);
 
-  it('serves every request while an apiserver stops: refused connections go to another master', async () => {
+  it('serves every request while an apiserver stops: /readyz fails first, HAProxy takes it out, then it closes', async () => {
     await sleep(1000);
     const killedAt = Date.now();
-    await daemons.stop(apiservers.get('master-2') as ChildProcess, 'SIGTERM');
+    // SIGTERM: the stand-in fails /readyz at once and keeps serving for its shutdown delay.
+    const stopped = daemons.stop(apiservers.get('master-2') as ChildProcess, 'SIGTERM');
     const markedDownAfter = await waitFor(
       'HAProxy to mark master-2 down',
       () => /master-2 is DOWN/.test(log()),
       10000,
       20,
     );
-    await sleep(2000);
+    await stopped;
+    await sleep(1000);
     const after = outcomes.filter((o) => o.at > killedAt);
     measured['apiserver stopped -> marked down (ms)'] = markedDownAfter;
     measured['requests while it went down'] = after.length;
     expect(failures()).toEqual([]);
     expect(after.length).toBeGreaterThan(20);
-    // A dead apiserver is marked down within a few seconds (inter 1s, fall 2).
-    expect(markedDownAfter).toBeLessThan(5000);
+    // It is marked down within a few seconds (inter 1s, fall 2), before its shutdown delay ends.
+    expect(markedDownAfter).toBeLessThan(3000);
     // Once it is down, no request goes to it.
     const downAt = killedAt + markedDownAfter;
     expect(after.filter((o) => o.at > downAt + 200 && o.server === 'master-2')).toEqual([]);
-    // Before it was marked down, requests sent to it were refused and redispatched: the tcplog
-    // retries field (%rc) shows "+N" for a redispatched connection.
-    expect(log()).toMatch(/ \d+\/\d+\/\d+\/\d+\/\+\d+ \d+\/\d+/);
+    expect(log()).toMatch(/master-2 is DOWN.*Layer7 wrong status, code: 503/);
   }, 30000);
 
   it('takes the apiserver back when it returns, still without a failed request', async () => {

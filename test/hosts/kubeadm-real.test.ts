@@ -138,6 +138,8 @@ describeWithCluster('kubeadm reads every generated file', () => {
       const advertise = /advertiseAddress: (\S+)/.exec(init)?.[1];
       const apiserver = fs.readFileSync(path.join(manifests, 'kube-apiserver.yaml'), 'utf8');
       expect(apiserver).toContain(`--advertise-address=${advertise}`);
+      // It fails /readyz and keeps serving while HAProxy takes it out (haproxy.cfg checks /readyz).
+      expect(apiserver).toContain('--shutdown-delay-duration=5s');
       expect(apiserver).toContain(
         `image: registry.k8s.io/kube-apiserver:v${/kubernetesVersion: v?(\S+)/.exec(init)?.[1]}`,
       );

@@ -84,7 +84,9 @@ describe('HaproxyConfig', () => {
       expect(cfg).toMatch(new RegExp(`timeout ${timeout} \\d+m?s`));
     expect(cfg).toContain('retries 5');
     expect(cfg).toContain('option redispatch 1');
-    expect(cfg).toContain('on-marked-down shutdown-sessions');
+    // A stopping apiserver finishes its sessions itself (shutdown delay); HAProxy does not cut them.
+    expect(cfg).not.toContain('shutdown-sessions');
+    expect(cfg).toContain('http-check send meth GET uri /readyz');
     expect(cfg).not.toMatch(/maxconn/);
   });
 

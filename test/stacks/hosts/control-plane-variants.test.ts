@@ -151,7 +151,7 @@ describe('health check timings', () => {
       const conf = project.read('out/test/hosts/test-master-1/keepalived.conf');
       expect(conf).toMatch(/vrrp_script chk_apiserver \{[^}]*interval 2\n[^}]*fall 3\n\s+rise 4\n/);
       expect(project.read('out/test/hosts/test-master-1/haproxy.cfg')).toMatch(
-        / inter 2000ms .* fall 3 rise 4 /,
+        / inter 2000ms .* fall 3 rise 4$/m,
       );
     } finally {
       project.dispose();

@@ -87,7 +87,7 @@ describe('prod: three masters behind one VIP', () => {
     });
   });
 
-  it('balances every master in every haproxy.cfg and health-checks GET /healthz over TLS', () => {
+  it('balances every master in every haproxy.cfg and health-checks GET /readyz over TLS', () => {
     for (const m of masters) {
       const cfg = tree.get(`prod/hosts/${m}/haproxy.cfg`) as string;
       expect(cfg).toMatch(/^\s+bind :8443$/m);
@@ -95,7 +95,7 @@ describe('prod: three masters behind one VIP', () => {
       expect(
         [...cfg.matchAll(/^\s+server (\S+) (\S+)$/gm)].map((match) => `${match[1]} ${match[2]}`),
       ).toEqual(['master-1 10.20.0.11:6443', 'master-2 10.20.0.12:6443', 'master-3 10.20.0.13:6443']);
-      expect(cfg).toMatch(/http-check send meth GET uri \/healthz/);
+      expect(cfg).toMatch(/http-check send meth GET uri \/readyz/);
       expect(cfg).toMatch(/default-server check check-ssl verify none /);
       expect(cfg).toMatch(/option redispatch/);
       expect(cfg).toMatch(/^\s+retries [1-9]/m);
