@@ -157,12 +157,3 @@ export function readEnvironmentManifest(
   );
   return result.state === 'owned' ? result.manifest : undefined;
 }
-
-/**
- * The files of an environment directory that blueprint owns, by its manifest: an empty list
- * when the directory has no manifest (then nothing in it is blueprint's).
- */
-export function ownedFiles(envDir: string, shownEnvDir: string): readonly string[] {
-  const manifest = readEnvironmentManifest(envDir, shownEnvDir);
-  return manifest ? Object.keys(manifest.files).sort() : [];
-}

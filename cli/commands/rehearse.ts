@@ -13,6 +13,7 @@ import {
   runningRehearsal,
   startCluster,
   stopCluster,
+  stoppedRehearsal,
 } from '../rehearsal/cluster';
 import { findComponents } from '../rehearsal/components';
 import { nodeObject, rehearsalNodes } from '../rehearsal/nodes';
@@ -202,7 +203,7 @@ export async function rehearseCommand(argv: string[], io: Io, deps?: DeployDeps)
       return code;
     }
     await stopCluster(root, environment);
-    const peak = readStopped(root, environment)?.peakResidentMiB;
+    const peak = stoppedRehearsal(root, environment)?.peakResidentMiB;
     fs.rmSync(path.join(root, paths.dir), { recursive: true, force: true });
     io.out(
       `rehearsal: cluster stopped${peak ? ` (its components peaked at ${peak} MiB resident)` : ''} and ${paths.dir}/ removed`,
@@ -386,20 +387,6 @@ function status(root: string, environment: string, io: Io): number {
   );
   io.out(`  logs        ${paths.cluster}/logs/`);
   return ExitCode.OK;
-}
-
-/** What the supervisor wrote when the cluster stopped. */
-function readStopped(
-  root: string,
-  environment: string,
-): { reason: string; peakResidentMiB?: number } | undefined {
-  try {
-    return JSON.parse(
-      fs.readFileSync(path.join(root, rehearsalPaths(environment).cluster, 'stopped.json'), 'utf8'),
-    );
-  } catch {
-    return undefined;
-  }
 }
 
 /** startCluster, removing the interrupt handler when it throws (startCluster stops what it started). */

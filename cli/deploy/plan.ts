@@ -1,4 +1,4 @@
-import { applySetId as applySetIdOf, applySetRef, endpointsApplySetName } from './applyset';
+import { APPLYSET_PART_OF_LABEL, applySetId, applySetRef, endpointsApplySetName } from './applyset';
 import type { RolloutTarget } from './manifests';
 import { TOOLS, type ToolName } from './tools';
 
@@ -397,7 +397,7 @@ function kubernetesSteps(target: DeployTarget, options: PlanOptions): Step[] {
               'delete',
               'endpointslices.discovery.k8s.io',
               '--all-namespaces',
-              `--selector=applyset.kubernetes.io/part-of=${applySetIdOf(endpointsApplySetName(target.environment))}`,
+              `--selector=${APPLYSET_PART_OF_LABEL}=${applySetId(endpointsApplySetName(target.environment))}`,
               '--ignore-not-found',
             ],
       timeoutSeconds: 300,

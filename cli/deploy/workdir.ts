@@ -33,7 +33,7 @@ export function loadCrdCatalog(crdsDir: string = CRDS_DIR): (CrdEntry & { readon
 }
 
 /** Whether a process with this id runs on this machine. */
-function isAlive(pid: number): boolean {
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

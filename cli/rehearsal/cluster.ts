@@ -9,8 +9,10 @@ import { InputError } from '../../environments/input-error';
 import type { LoadedEnvironment } from '../../environments/load';
 import { exec } from '../deploy/exec';
 import { REHEARSAL_MARKER } from '../deploy/plan';
+import { isAlive } from '../deploy/workdir';
 import { ToolError } from '../errors';
 import type { Components } from './components';
+import { KWOK_NODE_ANNOTATION } from './nodes';
 import { residentBytes, type SupervisorPlan, type SupervisorState } from './supervisor';
 
 /** The root of every rehearsal's directory, at the project root (deploy uses `.blueprint/`). */
@@ -76,22 +78,20 @@ export function portInUse(port: number): Promise<boolean> {
   });
 }
 
-/** Whether a process with this id runs. */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 function readJson<T>(file: string): T | undefined {
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
   } catch {
     return undefined;
   }
+}
+
+/** What the supervisor wrote when the cluster of `environment` stopped, if it did. */
+export function stoppedRehearsal(
+  root: string,
+  environment: string,
+): { reason: string; peakResidentMiB?: number } | undefined {
+  return readJson(path.join(root, rehearsalPaths(environment).cluster, 'stopped.json'));
 }
 
 /** The running rehearsal of an environment, or undefined when none runs. */
@@ -350,7 +350,7 @@ export async function startCluster(
           `--kubeconfig=${conf('admin.conf')}`,
           '--node-lease-duration-seconds=40',
           '--manage-all-nodes=false',
-          '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
+          `--manage-nodes-with-annotation-selector=${KWOK_NODE_ANNOTATION}=fake`,
           `--cidr=${networking.podSubnet}`,
           '--node-ip=127.0.0.1',
           `--server-address=127.0.0.1:${kwokPort}`,
