@@ -2,6 +2,7 @@ import { App as Cdk8sApp } from 'cdk8s';
 import { ValidationError } from '../constructs/core/validation-error';
 import { InputError } from '../environments/input-error';
 import type { LoadedEnvironment } from '../environments/load';
+import { renderAddonLock } from './addons/lock';
 import { renderHostFiles } from './hosts';
 import { renderAnsible } from './hosts/ansible';
 import { addCharts, renderCharts } from './kubernetes';
@@ -58,6 +59,7 @@ function buildEnvironment(
   const files = [
     terraform.file,
     ...kubernetes.files,
+    renderAddonLock(env.spec),
     ...hostFiles,
     ...renderAnsible(env, hostFiles),
     renderTopology(env.name, env.spec),

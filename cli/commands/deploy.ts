@@ -17,6 +17,7 @@ import {
   CRDS_DIR,
   crdFileName,
   loadCrdCatalog,
+  loadLockedCrds,
   prepareWorkDir,
   workDirOf,
 } from '../deploy/workdir';
@@ -89,12 +90,15 @@ export function deployTarget(
   output: EnvironmentOutput,
   access: { readonly kubeconfig: string; readonly context: string; readonly backendType: string },
   catalog: ReturnType<typeof loadCrdCatalog>,
+  applyAll = false,
 ): { target: DeployTarget; crds: ReturnType<typeof loadCrdCatalog> } {
   const manifestFiles = output.files
     .filter((file) => file.path.startsWith('kubernetes/') && file.path.endsWith('.yaml'))
     .map((file) => ({ path: file.path.slice('kubernetes/'.length), content: file.content }));
   const objects = parseManifests(manifestFiles);
-  const used = usedCrds(objects, catalog);
+  // Locked add-on CRDs are applied whole (an operator needs every CRD of its release); a CRD
+  // from crds/ only where the manifests use its kind.
+  const used = applyAll ? [...catalog] : usedCrds(objects, catalog);
   const crds = catalog.filter((entry) => used.some((crd) => crd.file === entry.file));
   return {
     target: {
@@ -227,11 +231,15 @@ export async function deployEnvironment(request: DeployRequest, io: Io, deps: De
   const kubeconfig =
     rehearsal?.kubeconfig ?? resolveKubeconfig(env.spec.cluster.kubeconfig.path, deps.home, project.root);
   const context = rehearsal?.context ?? env.spec.cluster.kubeconfig.context;
-  const catalog = loadCrdCatalog(deps.crdsDir ?? CRDS_DIR);
+  // The add-ons' CRDs, all of them, from the output's add-on lock; crds/ is for validation
+  // and code generation (and for output without a lock).
+  const locked = deps.crdsDir === undefined ? loadLockedCrds(output) : undefined;
+  const catalog = locked ?? loadCrdCatalog(deps.crdsDir ?? CRDS_DIR);
   const built = deployTarget(
     output,
     { kubeconfig, context, backendType: rehearsal ? 'local' : env.spec.terraform.backend.type },
     catalog,
+    locked !== undefined,
   );
   const crds = built.crds;
   const target: DeployTarget = {

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { LoadedEnvironment } from '../../environments/load';
+import { ADDONS_DIR } from '../../stacks/addons/vendored';
 import { synthesizeEnvironment } from '../../stacks/environment';
 import { describeObject, type PolicyReport } from '../../stacks/policy';
 import { CrdSchemas } from '../../stacks/policy/crd-schemas';
@@ -22,7 +23,10 @@ export const VALIDATE_USAGE = 'blueprint validate [--env NAME]...';
 let crdSchemas: CrdSchemas | undefined;
 function crds(): CrdSchemas {
   if (!crdSchemas) {
-    crdSchemas = CrdSchemas.fromYaml(readCrdFiles().map(({ content }) => content));
+    // crds/ and the vendored add-on releases' CRDs (addons/<name>/crds.yaml); a kind both
+    // define is checked against the add-on's copy, the one deploy installs.
+    const addonCrds = readCrdFiles(ADDONS_DIR).filter(({ file }) => file.endsWith('/crds.yaml'));
+    crdSchemas = CrdSchemas.fromYaml([...readCrdFiles(), ...addonCrds].map(({ content }) => content));
   }
   return crdSchemas;
 }
@@ -140,7 +144,10 @@ function policyFindings(env: LoadedEnvironment, report: PolicyReport): Finding[]
     findings.push({
       env: env.name,
       check: 'waiver',
-      where: `${env.file}: policy.waivers[${index}]`,
+      where:
+        index < env.spec.policy.waivers.length
+          ? `${env.file}: policy.waivers[${index}]`
+          : `add-on exception ${index - env.spec.policy.waivers.length} (stacks/addons/catalog.ts)`,
       message: `waives "${waiver.rule}" for ${waiver.kind} ${waiver.namespace ? `${waiver.namespace}/` : ''}${waiver.name}, which breaks no such rule (the object is gone or complies); remove the waiver`,
     });
   }

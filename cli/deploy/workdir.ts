@@ -1,8 +1,14 @@
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isMap, parseAllDocuments } from 'yaml';
+import { ADDON_LOCK_PATH, type AddonLock } from '../../stacks/addons/lock';
 import type { EnvironmentOutput } from '../../stacks/environment';
 import { CRDS_DIR, readCrdFiles } from '../crd-files';
+
+/** The blueprint's root, where addons/ and crds/ are. */
+const BLUEPRINT_ROOT = path.resolve(__dirname, '..', '..');
+
 import {
   APPLYSET_PART_OF_LABEL,
   applySetCrdYaml,
@@ -30,6 +36,38 @@ export { CRDS_DIR };
 /** Every CRD under `crdsDir`, sorted by file. */
 export function loadCrdCatalog(crdsDir: string = CRDS_DIR): (CrdEntry & { readonly content: string })[] {
   return readCrdFiles(crdsDir).map(({ file, content }) => ({ ...parseCrd(file, content), content }));
+}
+
+/**
+ * The CRDs of the output's add-on lock (`kubernetes/addons.lock.json`): every CRD of every
+ * installed add-on, read from the blueprint's addons/ and crds/ folders and checked against the
+ * lock's sha256, one entry per CRD. Undefined when the output has no lock (older output).
+ * An add-on that is off contributes nothing: whoever installed it owns its CRDs.
+ */
+export function loadLockedCrds(
+  output: { readonly files: readonly { readonly path: string; readonly content: string }[] },
+  root: string = BLUEPRINT_ROOT,
+): (CrdEntry & { readonly content: string })[] | undefined {
+  const lockFile = output.files.find((file) => file.path === ADDON_LOCK_PATH);
+  if (!lockFile) return undefined;
+  const lock = JSON.parse(lockFile.content) as AddonLock;
+  const entries: (CrdEntry & { readonly content: string })[] = [];
+  for (const addon of lock.addons) {
+    for (const locked of addon.crds) {
+      const bytes = fs.readFileSync(path.join(root, locked.file));
+      const actual = createHash('sha256').update(bytes).digest('hex');
+      if (actual !== locked.sha256)
+        throw new Error(
+          `${locked.file}: sha256 ${actual} is not the ${locked.sha256} that the add-on lock of ${addon.name} names; re-run blueprint synth`,
+        );
+      for (const doc of bytes.toString('utf8').split(/^---[^\n]*$/m)) {
+        if (!/^kind:\s*CustomResourceDefinition\s*$/m.test(doc)) continue;
+        const crd = parseCrd(locked.file, doc);
+        entries.push({ ...crd, file: `${crd.name}.yaml`, content: `${doc.trim()}\n` });
+      }
+    }
+  }
+  return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /** Whether a process with this id runs on this machine. */

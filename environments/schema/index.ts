@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { addons } from './addons';
+import { addonRules } from './addons-rules';
 import { clusterAutoscaler } from './autoscaling';
 import { autoscalingRules } from './autoscaling-rules';
 import { cluster } from './cluster';
@@ -75,6 +77,9 @@ export const environmentShape = z
     databases,
     externalServices,
     storage,
+    addons: addons.describe(
+      'Platform add-ons: the controllers the output depends on (CNI, CSI, gateway, addresses, monitoring, metrics, scheduled scaling). @default every add-on with its defaults',
+    ),
   })
   .describe('A Platform Blueprint environment.');
 
@@ -89,6 +94,7 @@ const rules: Rule[] = [
   ...dataRules,
   ...nodePoolRules,
   ...autoscalingRules,
+  ...addonRules,
 ];
 
 export const environmentSchema = environmentShape.superRefine((spec, ctx) => {

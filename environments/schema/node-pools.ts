@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dnsLabel, dnsSubdomain, ipv4, isLabelKey, labelValue, quantity, taint } from './common';
+import { dnsLabel, dnsSubdomain, ipv4, ipv4Cidr, isLabelKey, labelValue, quantity, taint } from './common';
 
 /** A fixed worker machine of a data-centre pool. */
 export const poolNode = z.strictObject({
@@ -89,6 +89,11 @@ export const nodePool = z
       .default({ cpu: '8', memory: '32Gi', pods: 110 })
       .describe(
         "Size of each node of the pool: what `blueprint rehearse` gives the pool's simulated nodes, and what capacity planning counts on. @default 8 CPUs, 32Gi, 110 pods",
+      ),
+    subnet: ipv4Cidr
+      .optional()
+      .describe(
+        "Network of the pool's nodes (one L2 segment); every node address lies in it. MetalLB's addresses must lie in the subnet of the pool that announces them. @default - not declared",
       ),
     zone: labelValue
       .min(1, { error: 'must not be empty' })

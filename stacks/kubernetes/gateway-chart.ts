@@ -8,6 +8,8 @@ import { type GrayLane, LaneSplit } from '../../constructs/gateway/lane-split';
 import { RouteParent } from '../../constructs/gateway/route-parent';
 import type { LoadedEnvironment } from '../../environments/load';
 import type { ServiceSpec } from '../../environments/schema/services';
+import { envoyProxyName } from '../addons/addons-chart';
+import { installed } from '../addons/catalog';
 import { MANAGED_BY_LABELS } from '../labels';
 import { grayName } from './workloads-chart';
 
@@ -28,6 +30,19 @@ function grayLane(service: ServiceSpec, port: number): GrayLane | undefined {
     weight: service.gray.weight,
     headers: service.gray.headers,
   };
+}
+
+/**
+ * The Gateway's parametersRef: the one the environment names, else the EnvoyProxy of the
+ * Envoy Gateway add-on (which pins the proxies to their pool).
+ */
+export function gatewayParameters(
+  env: LoadedEnvironment,
+): { group: string; kind: string; name: string } | undefined {
+  const { spec } = env;
+  if (spec.gateway?.parametersRef) return spec.gateway.parametersRef;
+  if (!installed(spec, 'envoyGateway')) return undefined;
+  return { group: 'gateway.envoyproxy.io', kind: 'EnvoyProxy', name: envoyProxyName(spec) };
 }
 
 /** Whether the environment needs the gateway chart at all. */
@@ -68,7 +83,7 @@ export class GatewayChart extends Chart {
         redirectHttpToHttps: gateway.redirectHttpToHttps,
         routeNamespaces: routed.map((service) => service.namespace),
         infrastructureLabels: { 'platform-blueprint.io/gateway': gateway.name },
-        ...(gateway.parametersRef ? { parametersRef: gateway.parametersRef } : {}),
+        ...(gatewayParameters(env) ? { parametersRef: gatewayParameters(env) } : {}),
       });
     }
 

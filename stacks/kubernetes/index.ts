@@ -1,6 +1,8 @@
 import type { App, Chart } from 'cdk8s';
 import { ValidationError } from '../../constructs/core/validation-error';
 import type { LoadedEnvironment } from '../../environments/load';
+import { AddonsChart } from '../addons/addons-chart';
+import { installedAddons } from '../addons/catalog';
 import type { OutputFile } from '../output-file';
 import { AutoscalingChart, hasAutoscaledPools } from './autoscaling-chart';
 import { DataChart, needsDataChart } from './data-chart';
@@ -16,7 +18,10 @@ import { WorkloadsChart } from './workloads-chart';
  * `kubernetes/<chart id>.yaml`. The order here is the order of apply.
  */
 export function addCharts(app: App, env: LoadedEnvironment): Chart[] {
-  const charts: Chart[] = [new PlatformChart(app, 'platform', env)];
+  const charts: Chart[] = [];
+  // The add-ons first: the CNI, the controllers and the classes the other charts depend on.
+  if (installedAddons(env.spec).length > 0) charts.push(new AddonsChart(app, 'addons', env));
+  charts.push(new PlatformChart(app, 'platform', env));
   // Isolation first, so that no workload ever runs unguarded.
   if (needsPoliciesChart(env)) charts.push(new PoliciesChart(app, 'policies', env));
   if (hasAutoscaledPools(env.spec)) charts.push(new AutoscalingChart(app, 'autoscaling', env));

@@ -1,5 +1,6 @@
 import { InputError } from '../../environments/input-error';
 import type { LoadedEnvironment } from '../../environments/load';
+import { addonWaivers } from '../addons/catalog';
 import type { OutputFile } from '../output-file';
 import { checkPolicies, describeObject, type PolicyOptions, type PolicyReport } from './check';
 
@@ -12,7 +13,8 @@ export function policyOptions(env: LoadedEnvironment): PolicyOptions {
   return {
     controlPlaneHosts: spec.controlPlane.masters.map((master) => master.name),
     externalNamespaces: [...KUBERNETES_NAMESPACES, spec.observability.namespace],
-    waivers: spec.policy.waivers,
+    // The environment's waivers first (validate names them by index), then the add-ons' exceptions.
+    waivers: [...spec.policy.waivers, ...addonWaivers(spec)],
   };
 }
 

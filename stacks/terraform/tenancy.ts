@@ -17,6 +17,7 @@ import {
 import { podSecurityLabels } from '../../constructs/guardrails/pod-security-labels';
 import type { EnvironmentSpec } from '../../environments/schema';
 import type { NamespaceSpec } from '../../environments/schema/namespaces';
+import { addonNamespaces } from '../addons/catalog';
 import { MANAGED_BY_LABELS } from '../labels';
 
 /** Terraform resource names allow letters, digits, `_` and `-`; keep them readable and stable. */
@@ -160,24 +161,34 @@ export function addTenancy(scope: Construct, spec: EnvironmentSpec): Map<string,
       });
     }
   }
-  // The observability namespace holds the ServiceMonitors and the PrometheusRule of the output;
-  // unless it is a team namespace, the platform creates it. Monitoring agents (node exporters)
-  // need host access, so Pod Security enforces privileged there and warns and audits baseline.
-  const observability = spec.observability.namespace;
-  if (!created.has(observability)) {
-    const minor = /^1\.(\d+)\./.exec(spec.kubernetesVersion)?.[1];
+  // The platform's own namespaces: the observability namespace (ServiceMonitors, the
+  // PrometheusRule, prometheus-operator; node-exporter needs host access, so privileged) unless it
+  // is a team namespace, and the add-ons' namespaces, each at the Pod Security level its pods
+  // need (the exceptions are written down in stacks/addons/catalog.ts).
+  const minor = /^1\.(\d+)\./.exec(spec.kubernetesVersion)?.[1];
+  const version = minor === undefined ? 'latest' : `v1.${minor}`;
+  const platformNamespaces = [
+    { name: spec.observability.namespace, enforce: 'privileged' as const, auditAndWarn: 'baseline' as const },
+    ...addonNamespaces(spec).map((namespace) => ({
+      name: namespace.name,
+      enforce: namespace.enforce,
+      auditAndWarn: namespace.enforce === 'privileged' ? ('baseline' as const) : ('restricted' as const),
+    })),
+  ];
+  for (const namespace of platformNamespaces) {
+    if (created.has(namespace.name)) continue;
     created.set(
-      observability,
-      new NamespaceV1(scope, tfName('namespace', observability), {
+      namespace.name,
+      new NamespaceV1(scope, tfName('namespace', namespace.name), {
         metadata: {
-          name: observability,
+          name: namespace.name,
           labels: {
             ...MANAGED_BY_LABELS,
             [TEAM_LABEL]: 'platform',
             ...podSecurityLabels({
-              enforce: 'privileged',
-              auditAndWarn: 'baseline',
-              version: minor === undefined ? 'latest' : `v1.${minor}`,
+              enforce: namespace.enforce,
+              auditAndWarn: namespace.auditAndWarn,
+              version,
             }),
           },
         },
