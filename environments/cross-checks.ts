@@ -1,5 +1,6 @@
 import type { InputProblem } from './input-error';
 import type { LoadedEnvironment } from './load';
+import { type AddressSpan, addressSpan, ipv4Number } from './schema/addons-rules';
 
 /**
  * Checks that span environments, run at synth after every environment was validated on its
@@ -57,6 +58,28 @@ function conflicts(subject: EnvironmentFacts, other: EnvironmentFacts): InputPro
       message: `is also the API server endpoint of ${other.file} (controlPlane.loadBalancer.endpoint); two clusters cannot answer on one endpoint`,
     });
   }
+  // MetalLB pools hand out service addresses; two clusters answering ARP for one address break
+  // both, whatever their control-plane networks.
+  subject.loadBalancerRanges.forEach((range, index) => {
+    const clash = other.loadBalancerRanges.find((o) => range.first <= o.last && o.first <= range.last);
+    if (clash)
+      problems.push({
+        file: subject.file,
+        path: `addons.metallb.addresses[${index}]`,
+        value: range.text,
+        message: `overlaps ${clash.text} of ${other.file} (addons.metallb.addresses); each environment's load-balancer addresses must be its own`,
+      });
+    for (const { path, address } of other.addresses) {
+      const value = ipv4Number(address);
+      if (value !== undefined && value >= range.first && value <= range.last)
+        problems.push({
+          file: subject.file,
+          path: `addons.metallb.addresses[${index}]`,
+          value: range.text,
+          message: `contains ${address}, which ${other.file} assigns (${path}); a load-balancer address must not be another environment's machine`,
+        });
+    }
+  });
   const segment = sharedSegment(subject, other);
   if (segment !== undefined) problems.push(...segmentConflicts(subject, other, segment));
   return problems;
@@ -76,6 +99,8 @@ interface EnvironmentFacts {
   readonly addresses: readonly { readonly path: string; readonly address: string }[];
   /** Address → the first path that assigns it. */
   readonly addressPaths: ReadonlyMap<string, string>;
+  /** MetalLB's address ranges, when MetalLB is on. */
+  readonly loadBalancerRanges: readonly AddressSpan[];
 }
 
 interface Cidr {
@@ -102,6 +127,9 @@ interface NodePoolFacts {
 }
 
 function factsOf(env: LoadedEnvironment): EnvironmentFacts {
+  // Read structurally, like the control plane: facts of a partial spec are still facts.
+  const metallb = (env.spec as { addons?: { metallb?: { enabled: boolean; addresses: readonly string[] } } })
+    .addons?.metallb;
   const controlPlane = env.spec.controlPlane as ControlPlaneFacts;
   const addresses: { path: string; address: string }[] = [];
   if (controlPlane.vip !== undefined) addresses.push({ path: 'controlPlane.vip', address: controlPlane.vip });
@@ -125,6 +153,7 @@ function factsOf(env: LoadedEnvironment): EnvironmentFacts {
     endpoint: controlPlane.loadBalancer?.endpoint,
     addresses,
     addressPaths: new Map([...addresses].reverse().map(({ path, address }) => [address, path])),
+    loadBalancerRanges: metallb?.enabled ? metallb.addresses.flatMap((text) => addressSpan(text) ?? []) : [],
   };
 }
 

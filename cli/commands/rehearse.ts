@@ -320,6 +320,13 @@ export async function rehearseCommand(argv: string[], io: Io, deps?: DeployDeps)
             '--all-namespaces',
           ])
         ).items.map((item) => ({ ...item, kind: 'StatefulSet' })),
+        ...(
+          await kubectlJson<{ items: ClusterObjects['workloads'] }>(root, kubeconfig, [
+            'get',
+            'daemonsets',
+            '--all-namespaces',
+          ])
+        ).items.map((item) => ({ ...item, kind: 'DaemonSet' })),
       ],
       pods: (
         await kubectlJson<{ items: ClusterObjects['pods'] }>(root, kubeconfig, [

@@ -63,6 +63,7 @@ export function loadLockedCrds(
       for (const doc of bytes.toString('utf8').split(/^---[^\n]*$/m)) {
         if (!/^kind:\s*CustomResourceDefinition\s*$/m.test(doc)) continue;
         const crd = parseCrd(locked.file, doc);
+        if (locked.skipped?.some((skip) => skip.crd === crd.name)) continue;
         entries.push({ ...crd, file: `${crd.name}.yaml`, content: `${doc.trim()}\n` });
       }
     }
@@ -141,9 +142,11 @@ export function prepareWorkDir(
         path.join(terraform, 'cdk.tf.json'),
         rehearsal ? rehearsalTerraform(file.content, rehearsal) : file.content,
       );
-    else if (file.path.startsWith('kubernetes/')) {
+    else if (file.path.startsWith('kubernetes/') && file.path.endsWith('.yaml')) {
       const relative = file.path.slice('kubernetes/'.length).split('/');
-      const { main, endpoints } = splitEndpointSlices(file.content);
+      const { main, endpoints } = splitEndpointSlices(
+        rehearsal ? withoutUnreachableBackends(file.content) : file.content,
+      );
       const write = (dir: string, content: string) => {
         if (content === '') return;
         const target = path.join(kubernetes, dir, ...relative);
@@ -196,6 +199,25 @@ export function rehearsalTerraform(
 }
 
 /** A manifest file's EndpointSlices and its other objects, as two YAML streams (either may be empty). */
+/**
+ * Kinds whose backends are pods the API server calls: admission webhooks and aggregated APIs.
+ * A rehearsal's nodes are simulated, so those pods never answer; a webhook with
+ * failurePolicy Fail would refuse every object it guards (MetalLB's pools) and an unavailable
+ * APIService breaks discovery. A rehearsal leaves them out (docs/rehearsal.md says so).
+ */
+export const UNREACHABLE_IN_REHEARSAL = [
+  'ValidatingWebhookConfiguration',
+  'MutatingWebhookConfiguration',
+  'APIService',
+];
+
+/** A manifest without the objects of {@link UNREACHABLE_IN_REHEARSAL}. */
+export function withoutUnreachableBackends(content: string): string {
+  const docs = parseAllDocuments(content).filter((doc) => isMap(doc.contents));
+  const kept = docs.filter((doc) => !UNREACHABLE_IN_REHEARSAL.includes(String(doc.get('kind'))));
+  return kept.length === docs.length ? content : kept.map((doc) => doc.toString()).join('---\n');
+}
+
 export function splitEndpointSlices(content: string): { main: string; endpoints: string } {
   const docs = parseAllDocuments(content).filter((doc) => isMap(doc.contents));
   const text = (list: typeof docs) => list.map((doc) => doc.toString()).join('---\n');

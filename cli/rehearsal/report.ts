@@ -15,7 +15,13 @@ export interface ClusterObjects {
     kind: string;
     metadata: Meta;
     spec?: { replicas?: number };
-    status?: { readyReplicas?: number; replicas?: number };
+    status?: {
+      readyReplicas?: number;
+      replicas?: number;
+      /** DaemonSets: the nodes it should run on, and those where it is ready. */
+      desiredNumberScheduled?: number;
+      numberReady?: number;
+    };
   }[];
   readonly pods: readonly {
     metadata: Meta;
@@ -54,8 +60,10 @@ function ownerOf(
 
 /**
  * Judges the cluster after a rehearsal deploy:
- * - every Deployment and StatefulSet has its desired ready replicas;
- * - no pod runs on a master, and a pod placed on a pool runs only on that pool's nodes;
+ * - every Deployment and StatefulSet has its desired ready replicas, and every DaemonSet is
+ *   ready on every node it selects (at least one);
+ * - no pod runs on a master (except a DaemonSet's node agent that tolerates the masters), and a
+ *   pod placed on a pool runs only on that pool's nodes;
  * - pods of a workload spread over the zones its pool's nodes are in;
  * - no FailedCreate (PodSecurity, quotas) or FailedScheduling event.
  */
@@ -78,7 +86,8 @@ export function judgeRehearsal(objects: ClusterObjects, nodes: readonly Rehearsa
     if (owner) podsOf.set(owner, [...(podsOf.get(owner) ?? []), pod]);
     const node = pod.spec?.nodeName ? byName.get(pod.spec.nodeName) : undefined;
     const where = `${pod.metadata.namespace}/${pod.metadata.name}`;
-    if (node?.role === 'master') problems.push(`pod ${where} runs on master ${node.name}`);
+    const nodeAgent = pod.metadata.ownerReferences?.[0]?.kind === 'DaemonSet';
+    if (node?.role === 'master' && !nodeAgent) problems.push(`pod ${where} runs on master ${node.name}`);
     const wanted = pod.spec?.nodeSelector?.[POOL_LABEL];
     if (node && wanted !== undefined && node.pool !== wanted)
       problems.push(
@@ -93,8 +102,9 @@ export function judgeRehearsal(objects: ClusterObjects, nodes: readonly Rehearsa
   let ready = 0;
   for (const workload of workloads) {
     const key = `${workload.kind}/${workload.metadata.namespace}/${workload.metadata.name}`;
-    const desired = workload.spec?.replicas ?? 1;
-    const readyReplicas = workload.status?.readyReplicas ?? 0;
+    const daemon = workload.kind === 'DaemonSet';
+    const desired = daemon ? (workload.status?.desiredNumberScheduled ?? 0) : (workload.spec?.replicas ?? 1);
+    const readyReplicas = (daemon ? workload.status?.numberReady : workload.status?.readyReplicas) ?? 0;
     const pods = podsOf.get(key) ?? [];
     const placed = new Map<string, number>();
     const zones = new Map<string, number>();
@@ -108,7 +118,8 @@ export function judgeRehearsal(objects: ClusterObjects, nodes: readonly Rehearsa
     const where = [...placed].map(([pool, count]) => `${count} on ${pool}`).join(', ') || 'no pods';
     const zoneText =
       zones.size > 0 ? `; zones ${[...zones].map(([zone, count]) => `${zone}=${count}`).join(' ')}` : '';
-    const ok = readyReplicas >= desired;
+    // A DaemonSet that selects no node runs nowhere: a placement mistake, not a success.
+    const ok = readyReplicas >= desired && (!daemon || desired > 0);
     if (ok) ready++;
     else
       problems.push(

@@ -58,7 +58,6 @@ export class EnvoyGatewayClass extends Construct {
                       tolerations: props.placement.tolerations.map((t) => ({ ...t })),
                     }
                   : {}),
-                priorityClassName: props.priorityClassName,
               },
               container: {
                 resources: {

@@ -20,8 +20,8 @@ export interface ContainerResources {
 export interface WorkloadSettings {
   /** Where the pods run. @default - the upstream placement */
   readonly placement?: PodPlacement;
-  /** Tolerate every taint (node agents: DaemonSets that must run on every node). @default false */
-  readonly tolerateEverything?: boolean;
+  /** Tolerations instead of the upstream ones (added to the placement's). @default - the upstream ones */
+  readonly tolerations?: readonly { key: string; operator: 'Exists'; effect?: string }[];
   /** priorityClassName of the pods. @default - the upstream one */
   readonly priorityClassName?: string;
   /** Resources by container name; containers without upstream resources need one. @default {} */
@@ -81,7 +81,11 @@ function settle(object: PlainObject, settings: WorkloadSettings, where: string):
     pod.nodeSelector = { ...(pod.nodeSelector ?? {}), ...settings.placement.nodeSelector };
     pod.tolerations = settings.placement.tolerations.map((toleration) => ({ ...toleration }));
   }
-  if (settings.tolerateEverything) pod.tolerations = [{ operator: 'Exists' }];
+  if (settings.tolerations)
+    pod.tolerations = [
+      ...(settings.placement?.tolerations ?? []).map((toleration) => ({ ...toleration })),
+      ...settings.tolerations.map((toleration) => ({ ...toleration })),
+    ];
   if (settings.priorityClassName !== undefined) pod.priorityClassName = settings.priorityClassName;
   const containers = [...(pod.containers ?? []), ...(pod.initContainers ?? [])];
   for (const [name, resources] of Object.entries(settings.resources ?? {})) {

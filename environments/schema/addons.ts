@@ -11,7 +11,7 @@ export const ADDON_RELEASES = {
   calico: 'v3.28.5',
   cephCsi: 'v3.15.0',
   cronHpa: 'v1.3.0',
-  envoyGateway: 'v1.9.0',
+  envoyGateway: 'v1.2.8',
   metallb: 'v0.16.1',
   metricsServer: 'v0.8.0',
   monitoring: 'v0.93.0',
@@ -49,11 +49,17 @@ const addonResources = (requests: { cpu: string; memory: string }, limits: { cpu
   z
     .strictObject({
       requests: z
-        .strictObject({ cpu: quantity, memory: quantity })
+        .strictObject({
+          cpu: quantity.describe('CPU request, e.g. 500m.'),
+          memory: quantity.describe('Memory request, e.g. 512Mi.'),
+        })
         .default(requests)
         .describe(`Requests. @default cpu ${requests.cpu}, memory ${requests.memory}`),
       limits: z
-        .strictObject({ cpu: quantity, memory: quantity })
+        .strictObject({
+          cpu: quantity.describe('CPU limit, e.g. 2.'),
+          memory: quantity.describe('Memory limit, e.g. 1Gi.'),
+        })
         .default(limits)
         .describe(`Limits. @default cpu ${limits.cpu}, memory ${limits.memory}`),
     })

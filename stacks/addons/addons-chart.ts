@@ -96,11 +96,15 @@ export class AddonsChart extends Chart {
     if (installed(spec, 'calico')) {
       upstream('calico', vendored('calico').objects, {
         workloads: {
-          // The operator runs before there is a pod network: it tolerates every taint upstream.
-          'Deployment/tigera-operator': {
+          // The operator runs on the host network before there is a pod network; node-critical.
+          // It must start on nodes that are not ready yet (no CNI), but not on the masters.
+          'Deployment/tigera-operator': controller(medium, 'tigera-operator', {
             priorityClassName: 'system-node-critical',
-            resources: { 'tigera-operator': medium },
-          },
+            tolerations: [
+              { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoSchedule' },
+              { key: 'node.kubernetes.io/network-unavailable', operator: 'Exists', effect: 'NoSchedule' },
+            ],
+          }),
         },
       });
       new CalicoInstallation(this, 'calico-installation', {

@@ -17,6 +17,8 @@ export interface LockedCrdFile {
   /** Path relative to the blueprint, e.g. `addons/metallb/crds.yaml`. */
   readonly file: string;
   readonly sha256: string;
+  /** CRDs of the file that are not installed on this Kubernetes version, with the reason. @default none */
+  readonly skipped?: readonly { readonly crd: string; readonly reason: string }[];
 }
 
 /** The add-on lock: what is installed, at which release, with which CRDs. */
@@ -57,10 +59,33 @@ export function addonLock(spec: EnvironmentSpec): AddonLock {
         name: addon.name,
         release: addon.release,
         ...(source ? { source: { module: source.module, version: source.version } } : {}),
-        crds: addon.crdFiles.map((file) => ({ file, sha256: sha256Of(file) })),
+        crds: addon.crdFiles.map((file) => {
+          const skipped = skippedCrds(file, spec.kubernetesVersion);
+          return { file, sha256: sha256Of(file), ...(skipped.length > 0 ? { skipped } : {}) };
+        }),
       };
     }),
   };
+}
+
+/**
+ * CRDs of a file that the cluster's API server cannot create: validation rules that call CEL's IP
+ * and CIDR library (isIP, ip, cidr), which Kubernetes has from 1.31 on. Gateway API v1.6.1's
+ * TLSRoute is one; Envoy Gateway watches TLSRoutes only where the CRD exists.
+ */
+function skippedCrds(file: string, kubernetesVersion: string): { crd: string; reason: string }[] {
+  const minor = Number(/^1\.(\d+)\./.exec(kubernetesVersion)?.[1] ?? 0);
+  if (minor >= 31) return [];
+  const skipped: { crd: string; reason: string }[] = [];
+  for (const doc of fs.readFileSync(path.join(ROOT, file), 'utf8').split(/^---[^\n]*$/m)) {
+    const name = /^ {2}name:\s*"?([^"\s]+)"?/m.exec(doc)?.[1];
+    if (name && /rule:.*(\bisIP|\bisCIDR|[^A-Za-z.]ip|[^A-Za-z.]cidr)\(/.test(doc))
+      skipped.push({
+        crd: name,
+        reason: `its validation rules use CEL's IP library, which Kubernetes serves from 1.31 (this cluster: ${kubernetesVersion})`,
+      });
+  }
+  return skipped;
 }
 
 /** The lock as an output file. */

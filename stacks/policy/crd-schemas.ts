@@ -81,7 +81,7 @@ export class CrdSchemas {
     let validate = this.validators.get(key);
     const schema = this.schemas.get(key);
     if (!validate && schema) {
-      validate = this.ajv.compile(schema);
+      validate = this.ajv.compile(draftBounds(schema) as Record<string, unknown>);
       this.validators.set(key, validate);
     }
     return validate;
@@ -113,4 +113,40 @@ export class CrdSchemas {
       }`.trim(),
     );
   }
+}
+
+/**
+ * OpenAPI 3.0 (the CRD schema dialect) writes an exclusive bound as `maximum: 5,
+ * exclusiveMaximum: true`; JSON Schema (what Ajv compiles) as `exclusiveMaximum: 5`. Rewrites
+ * the booleans, on a copy, so that a CRD that uses them (Envoy Gateway's) compiles.
+ *
+ * It also refuses unknown fields where the API server does: an object schema with `properties`
+ * that neither preserves unknown fields nor declares `additionalProperties` is structural, and
+ * server-side apply rejects a field it does not declare ("field not declared in schema").
+ */
+export function draftBounds(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(draftBounds);
+  if (typeof schema !== 'object' || schema === null) return schema;
+  const out: Record<string, unknown> = {};
+  const source = schema as Record<string, unknown>;
+  for (const [key, value] of Object.entries(source)) {
+    if ((key === 'exclusiveMaximum' || key === 'exclusiveMinimum') && typeof value === 'boolean') continue;
+    out[key] = draftBounds(value);
+  }
+  if (
+    source.properties !== undefined &&
+    source.additionalProperties === undefined &&
+    source['x-kubernetes-preserve-unknown-fields'] !== true
+  )
+    out.additionalProperties = false;
+  for (const [bound, exclusive] of [
+    ['maximum', 'exclusiveMaximum'],
+    ['minimum', 'exclusiveMinimum'],
+  ] as const) {
+    if (source[exclusive] === true && typeof source[bound] === 'number') {
+      out[exclusive] = source[bound];
+      delete out[bound];
+    }
+  }
+  return out;
 }

@@ -79,58 +79,49 @@ const ADDONS = [
   {
     name: 'envoy-gateway',
     module: 'github.com/envoyproxy/gateway',
-    version: 'v1.9.0',
-    release: 'v1.9.0',
-    files: ['charts/gateway-crds-helm', 'charts/gateway-helm'],
+    // v1.2 is the newest Envoy Gateway line that supports Kubernetes 1.28 (1.28 to 1.31). v1.9.0's
+    // CRDs do not install on 1.28: Gateway API v1.6.1's TLSRoute uses CEL's IP library (1.31+) and
+    // its SecurityPolicy rules exceed 1.28's CEL cost budget (measured on the rehearsal cluster).
+    version: 'v1.2.8',
+    release: 'v1.2.8',
+    files: ['charts/gateway-helm'],
     license: 'LICENSE',
     render(dir) {
       const work = fs.mkdtempSync(path.join(os.tmpdir(), 'blueprint-eg-'));
       try {
-        const crdsChart = path.join(work, 'gateway-crds-helm');
         const chart = path.join(work, 'gateway-helm');
-        fs.cpSync(path.join(dir, 'charts', 'gateway-crds-helm'), crdsChart, { recursive: true });
         fs.cpSync(path.join(dir, 'charts', 'gateway-helm'), chart, { recursive: true });
         // What the release Makefile does (tools/make/helm.mk): values from the template, chart version.
         const values = fs
           .readFileSync(path.join(chart, 'values.tmpl.yaml'), 'utf8')
-          .replace(/\$\{GatewayImage\}/g, 'docker.io/envoyproxy/gateway:v1.9.0')
+          .replace(/\$\{GatewayImage\}/g, 'docker.io/envoyproxy/gateway:v1.2.8')
           .replace(/\$\{GatewayImagePullPolicy\}/g, 'IfNotPresent');
         fs.writeFileSync(path.join(chart, 'values.yaml'), values);
-        for (const c of [chart, crdsChart]) {
-          const file = path.join(c, 'Chart.yaml');
-          fs.writeFileSync(
-            file,
-            fs
-              .readFileSync(file, 'utf8')
-              .replace(/^version: .*$/m, 'version: v1.9.0')
-              .replace(/^appVersion: .*$/m, 'appVersion: "v1.9.0"'),
-          );
-        }
-        const helm = (...args) => execFileSync(HELM, args, { encoding: 'utf8', maxBuffer: 1 << 30 });
-        const crds = helm(
-          'template',
-          'eg-crds',
-          crdsChart,
-          '--namespace',
-          'envoy-gateway-system',
-          '--set',
-          'crds.gatewayAPI.enabled=true',
-          '--set',
-          'crds.gatewayAPI.channel=standard',
-          '--set',
-          'crds.envoyGateway.enabled=true',
+        const file = path.join(chart, 'Chart.yaml');
+        fs.writeFileSync(
+          file,
+          fs
+            .readFileSync(file, 'utf8')
+            .replace(/^version: .*$/m, 'version: v1.2.8')
+            .replace(/^appVersion: .*$/m, 'appVersion: "v1.2.8"'),
         );
-        const main = helm(
-          'template',
-          'eg',
-          chart,
-          '--namespace',
-          'envoy-gateway-system',
-          '--set',
-          'crds.enabled=false',
-          '--skip-crds',
+        const crdDir = path.join(chart, 'crds');
+        const crds = [
+          path.join(crdDir, 'gatewayapi-crds.yaml'),
+          ...fs
+            .readdirSync(path.join(crdDir, 'generated'))
+            .sort()
+            .map((name) => path.join(crdDir, 'generated', name)),
+        ].map((f) => fs.readFileSync(f, 'utf8'));
+        const main = execFileSync(
+          HELM,
+          ['template', 'eg', chart, '--namespace', 'envoy-gateway-system', '--skip-crds'],
+          {
+            encoding: 'utf8',
+            maxBuffer: 1 << 30,
+          },
         );
-        return `${crds}\n---\n${main}`;
+        return `${crds.join('\n---\n')}\n---\n${main}`;
       } finally {
         fs.rmSync(work, { recursive: true, force: true });
       }
