@@ -64,6 +64,13 @@ export class EnvoyGatewayClass extends Construct {
                   requests: { ...props.resources.requests },
                   limits: { ...props.resources.limits },
                 },
+                // Pod Security restricted; binding the listener ports on the host needs NET_BIND_SERVICE.
+                securityContext: {
+                  allowPrivilegeEscalation: false,
+                  runAsNonRoot: true,
+                  capabilities: { drop: ['ALL'], ...(hostNetwork ? { add: ['NET_BIND_SERVICE'] } : {}) },
+                  seccompProfile: { type: 'RuntimeDefault' },
+                },
                 ...(props.image ? { image: props.image } : {}),
               },
               ...(hostNetwork

@@ -9,10 +9,15 @@ export interface DefaultDenyNetworkPolicyProps {
   readonly name?: string;
   /** Labels added to the NetworkPolicy. @default {} */
   readonly labels?: Readonly<Record<string, string>>;
+  /**
+   * What is denied: ingress only suits a platform namespace whose controllers call the API
+   * server, registries and storage from pods that serve nothing else. @default both
+   */
+  readonly directions?: readonly ('Ingress' | 'Egress')[];
 }
 
 /**
- * Denies all ingress and all egress of every pod in a namespace. Traffic then flows only
+ * Denies all ingress and all egress (or only one of them) of every pod in a namespace. Traffic then flows only
  * where another NetworkPolicy allows it (NetworkPolicies are additive), which makes every
  * allowed path explicit and reviewable.
  */
@@ -25,7 +30,7 @@ export class DefaultDenyNetworkPolicy extends Construct {
     this.name = props.name ?? 'default-deny';
     new k8s.KubeNetworkPolicy(this, 'Resource', {
       metadata: { name: this.name, namespace: props.namespace, labels: { ...(props.labels ?? {}) } },
-      spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+      spec: { podSelector: {}, policyTypes: [...(props.directions ?? ['Ingress', 'Egress'])] },
     });
   }
 }

@@ -55,7 +55,7 @@ export const observability = z
     namespace: dnsLabel
       .default('monitoring')
       .describe(
-        'Namespace where prometheus-operator and Prometheus run (installed outside the blueprint). NetworkPolicies admit scrapes from it and the PrometheusRule lives in it. @default monitoring',
+        'Namespace where prometheus-operator, Prometheus and Alertmanager run (the monitoring add-on, addons.monitoring). NetworkPolicies admit scrapes from it and the PrometheusRule lives in it. @default monitoring',
       ),
     selectorLabels: labels
       .default({})

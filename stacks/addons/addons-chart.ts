@@ -14,13 +14,18 @@ import {
   UpstreamObjects,
   type WorkloadSettings,
 } from '../../constructs/addons/upstream-objects';
+import { AllowNetworkPolicy } from '../../constructs/guardrails/allow-network-policy';
+import { DefaultDenyNetworkPolicy } from '../../constructs/guardrails/default-deny-network-policy';
+import { anywhere, podsIn, tcpPorts } from '../../constructs/guardrails/network-peer';
+import { ServiceScrape } from '../../constructs/observability/service-scrape';
 import type { PodPlacement, PodToleration } from '../../constructs/scheduling/pod-placement';
 import type { LoadedEnvironment } from '../../environments/load';
 import type { EnvironmentSpec } from '../../environments/schema';
 import { announcePool } from '../../environments/schema/addons-rules';
+import { otlpTarget } from '../kubernetes/monitoring-chart';
 import { POOL_LABEL, placementFor } from '../kubernetes/placement';
 import { MANAGED_BY_LABELS } from '../labels';
-import { ADDON_NAMESPACES, cephDrivers, installed } from './catalog';
+import { ADDON_NAMESPACES, addonNamespaces, cephDrivers, installed } from './catalog';
 import { vendored } from './vendored';
 
 /** The label naming the add-on on each of its objects. */
@@ -90,8 +95,26 @@ export class AddonsChart extends Chart {
         objects: objects.filter((object) => keep(object, spec)),
         ...(mirror ? { imageRegistry: mirror } : {}),
         ...props,
-        labels: { [ADDON_LABEL]: name },
+        // Installed by the blueprint, not by Helm: the rendered chart's managed-by label is replaced.
+        labels: { ...MANAGED_BY_LABELS, [ADDON_LABEL]: name },
       });
+    // Prometheus scrapes the add-ons' own metrics like the platform's services.
+    const scrape = (
+      name: string,
+      namespace: string,
+      serviceLabels: Record<string, string>,
+      servicePort: string,
+    ) => {
+      if (!installed(spec, 'monitoring')) return;
+      new ServiceScrape(this, `${name}-scrape`, {
+        name,
+        namespace,
+        serviceLabels,
+        port: { servicePort },
+        interval: spec.observability.scrapeInterval,
+        labels: { ...spec.observability.selectorLabels },
+      });
+    };
 
     if (installed(spec, 'calico')) {
       upstream('calico', vendored('calico').objects, {
@@ -190,11 +213,20 @@ export class AddonsChart extends Chart {
           alertmanager: image(ADDON_IMAGES.alertmanager),
         },
       });
+      scrape('prometheus-operator', namespace, { 'app.kubernetes.io/name': 'prometheus-operator' }, 'http');
+      scrape('prometheus', namespace, { 'operated-prometheus': 'true' }, 'web');
+      scrape('alertmanager', namespace, { 'operated-alertmanager': 'true' }, 'web');
       if (monitoring.kubeStateMetrics) {
         upstream('kube-state-metrics', vendored('kube-state-metrics').objects, {
           namespaces: { 'kube-system': namespace },
           workloads: { 'Deployment/kube-state-metrics': controller(medium, 'kube-state-metrics') },
         });
+        scrape(
+          'kube-state-metrics',
+          namespace,
+          { 'app.kubernetes.io/name': 'kube-state-metrics' },
+          'http-metrics',
+        );
       }
       if (monitoring.nodeExporter) {
         new NodeExporter(this, 'node-exporter', {
@@ -229,6 +261,7 @@ export class AddonsChart extends Chart {
           'Job/eg-gateway-helm-certgen': controller(small, 'envoy-gateway-certgen'),
         },
       });
+      scrape('envoy-gateway', ADDON_NAMESPACES.envoyGateway, { 'control-plane': 'envoy-gateway' }, 'metrics');
       new EnvoyGatewayClass(this, 'envoy-gateway-class', {
         className: eg.className,
         proxy: { name: envoyProxyName(spec), namespace: spec.gateway.namespace },
@@ -241,6 +274,8 @@ export class AddonsChart extends Chart {
       });
     }
 
+    this.isolate(spec);
+
     if (installed(spec, 'cronHpa')) {
       new CronHpaController(this, 'cronhpa', {
         namespace: ADDON_NAMESPACES.kubeSystem,
@@ -251,7 +286,84 @@ export class AddonsChart extends Chart {
       });
     }
   }
+
+  /**
+   * Ingress isolation of the add-on namespaces the blueprint creates: everything denied, then
+   * what each component serves allowed (its clients, and Prometheus for its metrics). Egress stays
+   * open: the controllers call the API server, registries and Ceph. Pods on the host network
+   * (calico-node, speakers, node plugins, node-exporter) are outside NetworkPolicy.
+   */
+  private isolate(spec: EnvironmentSpec): void {
+    const labels = { ...MANAGED_BY_LABELS };
+    const monitoring = spec.observability.namespace;
+    const scrapers = installed(spec, 'monitoring') ? [podsIn(monitoring)] : [];
+    const otlp = otlpTarget(spec.observability.otlpEndpoint);
+    const deny = (namespace: string) =>
+      new DefaultDenyNetworkPolicy(this, `${namespace}-deny-ingress`, {
+        namespace,
+        name: 'default-deny-ingress',
+        labels,
+        directions: ['Ingress'],
+      });
+    for (const namespace of addonNamespaces(spec)) deny(namespace.name);
+    if (installed(spec, 'monitoring') && !spec.namespaces.some((ns) => ns.name === monitoring)) {
+      deny(monitoring);
+      new AllowNetworkPolicy(this, 'monitoring-internal', {
+        namespace: monitoring,
+        name: 'allow-monitoring-internal',
+        podLabels: {},
+        ingress: [
+          { peers: [podsIn(monitoring)] },
+          // An OpenTelemetry collector in this namespace receives OTLP from every service.
+          ...(otlp && otlp.peer.namespace === monitoring
+            ? [{ peers: [anywhere()], ports: tcpPorts(otlp.port) }]
+            : []),
+        ],
+        labels,
+      });
+    }
+    if (installed(spec, 'envoyGateway')) {
+      const ns = ADDON_NAMESPACES.envoyGateway;
+      new AllowNetworkPolicy(this, 'envoy-gateway-controller', {
+        namespace: ns,
+        name: 'allow-envoy-gateway-controller',
+        podLabels: { 'control-plane': 'envoy-gateway' },
+        ingress: [
+          // xDS, rate limit and wasm for the proxies.
+          { peers: [podsIn(ns)], ports: tcpPorts(18000, 18001, 18002) },
+          ...(scrapers.length > 0 ? [{ peers: scrapers, ports: tcpPorts(19001) }] : []),
+        ],
+        labels,
+      });
+      new AllowNetworkPolicy(this, 'envoy-proxies', {
+        namespace: ns,
+        name: 'allow-envoy-proxies',
+        podLabels: ENVOY_PROXY_LABELS,
+        // The gateway's clients are anywhere; the proxies serve nothing but the listeners and stats.
+        ingress: [{ peers: [anywhere()] }],
+        labels,
+      });
+    }
+    if (installed(spec, 'metallb'))
+      new AllowNetworkPolicy(this, 'metallb-controller', {
+        namespace: ADDON_NAMESPACES.metallb,
+        name: 'allow-metallb-controller',
+        podLabels: { app: 'metallb', component: 'controller' },
+        // The API server calls the validating webhook from the masters' host network.
+        ingress: [
+          { peers: [anywhere()], ports: tcpPorts(9443) },
+          ...(scrapers.length > 0 ? [{ peers: scrapers, ports: tcpPorts(9120) }] : []),
+        ],
+        labels,
+      });
+  }
 }
+
+/** The label Envoy Gateway puts on the proxy pods it runs. */
+const ENVOY_PROXY_LABELS = {
+  'app.kubernetes.io/component': 'proxy',
+  'app.kubernetes.io/managed-by': 'envoy-gateway',
+};
 
 /** Tolerations without repeats, in first-seen order. */
 function uniqueTolerations(tolerations: readonly PodToleration[]): PodToleration[] {

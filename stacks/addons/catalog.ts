@@ -111,11 +111,11 @@ export function addonNamespaces(spec: EnvironmentSpec): AddonNamespace[] {
     out.push({
       name: ADDON_NAMESPACES.envoyGateway,
       addon: 'envoyGateway',
-      enforce: spec.addons.envoyGateway.exposure === 'HostNetwork' ? 'privileged' : 'baseline',
+      enforce: spec.addons.envoyGateway.exposure === 'HostNetwork' ? 'privileged' : 'restricted',
       reason:
         spec.addons.envoyGateway.exposure === 'HostNetwork'
-          ? 'the proxies bind ports 80/443 on the host network (exposure HostNetwork)'
-          : "the controller's certgen Job and the proxies' upstream pod specs set no seccomp profile everywhere restricted wants one",
+          ? 'the proxies bind the listener ports on the host network (exposure HostNetwork)'
+          : 'no exception: the controller, its certgen Job and the proxies meet restricted',
     });
   return out;
 }

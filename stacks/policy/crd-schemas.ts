@@ -81,7 +81,18 @@ export class CrdSchemas {
     let validate = this.validators.get(key);
     const schema = this.schemas.get(key);
     if (!validate && schema) {
-      validate = this.ajv.compile(draftBounds(schema) as Record<string, unknown>);
+      // apiVersion, kind and metadata are every object's, whether the schema names them or not.
+      const root = schema as { properties?: Record<string, unknown> };
+      const withMeta = {
+        ...schema,
+        properties: {
+          apiVersion: { type: 'string' },
+          kind: { type: 'string' },
+          metadata: { type: 'object' },
+          ...root.properties,
+        },
+      };
+      validate = this.ajv.compile(draftBounds(withMeta) as Record<string, unknown>);
       this.validators.set(key, validate);
     }
     return validate;
