@@ -37,19 +37,52 @@ controlPlane:
 ${MASTERS.map((name, i) => `    - { name: ${name}, address: ${ADDRESSES[i]} }`).join('\n')}
 `;
 
-/** Requests https://VIP:8443/version in a loop, one new connection each, and prints one JSON line per request. */
+/**
+ * Milliseconds after which the client gives up on a request. A connection that the holder had
+ * accepted just before the VIP left it is black-holed: that master can no longer send from the
+ * VIP, and a client that has sent its request and waits for the answer sends nothing that the
+ * new holder could reset, so only the client's own deadline ends the request (or the VIP coming
+ * back to that master, as when vm-1 preempts).
+ */
+const REQUEST_DEADLINE_MS = 5000;
+
+/**
+ * Requests https://VIP:8443/version in a loop, one new connection each, and prints one JSON line
+ * per request. Every request ends within REQUEST_DEADLINE_MS, by a timer of its own: Node's
+ * socket `timeout` option measured here fired only after about twice its value for such a
+ * request, and a request that never ends is missing from the record instead of failing. On
+ * SIGTERM the client sends no new request and exits once the one in flight has ended.
+ */
 const CLIENT = `
 const https = require('node:https');
-const [host, port] = process.argv.slice(2);
+const [host, port, deadlineMs] = process.argv.slice(2);
+let stopping = false;
+let inFlight = false;
+process.on('SIGTERM', () => { stopping = true; if (!inFlight) process.exit(0); });
 function once() {
   const start = Date.now();
-  const req = https.get({ host, port: Number(port), path: '/version', rejectUnauthorized: false, agent: false, timeout: 10000 }, (res) => {
+  inFlight = true;
+  let done = false;
+  const finish = (result) => {
+    if (done) return;
+    done = true;
+    clearTimeout(deadline);
+    inFlight = false;
+    console.log(JSON.stringify({ start, end: Date.now(), ...result }));
+    if (stopping) process.exit(0);
+    setTimeout(once, 20);
+  };
+  const req = https.get({ host, port: Number(port), path: '/version', rejectUnauthorized: false, agent: false }, (res) => {
     let body = '';
     res.on('data', (c) => { body += c; });
-    res.on('end', () => { console.log(JSON.stringify({ start, end: Date.now(), server: body })); setTimeout(once, 20); });
+    res.on('end', () => finish({ server: body }));
+    res.on('error', (e) => finish({ error: e.message }));
   });
-  req.on('timeout', () => req.destroy(new Error('timeout')));
-  req.on('error', (e) => { console.log(JSON.stringify({ start, end: Date.now(), error: e.message })); setTimeout(once, 20); });
+  req.on('error', (e) => finish({ error: e.message }));
+  const deadline = setTimeout(() => {
+    req.destroy(new Error('timeout'));
+    finish({ error: 'timeout' });
+  }, Number(deadlineMs));
 }
 once();
 `;
@@ -131,11 +164,25 @@ describeNetns('VRRP failover of the generated keepalived.conf (three namespaces,
     for (const [i, m] of masters.entries()) {
       // The pre-start check the systemd drop-in runs accepts the password file.
       execFileSync(path.join(m.dir, 'check-vrrp-auth.sh'));
-      m.apiserver = await daemons.startApiServer(m.name, '0.0.0.0', 6443, m.ns);
+      m.apiserver = await startMasterApiServer(m);
       m.haproxy = daemons.start(HAPROXY, ['-db', '-f', path.join(m.dir, 'haproxy.cfg')], m.ns);
       expect(i).toBeGreaterThanOrEqual(0);
     }
     for (const m of masters) m.keepalived = startKeepalived(m);
+    sampling = true;
+    sampler = (async () => {
+      while (sampling) {
+        samples.push({ at: Date.now(), holders: holders() });
+        await sleep(100);
+      }
+    })();
+
+    // The client measures hand-overs, not the cold start: until the first master's master-down
+    // timer (3 adverts + skew, ~3 s after keepalived starts) runs out nobody answers ARP for the
+    // VIP, and the client's kernel fails its connect with EHOSTUNREACH once its 3 ARP probes
+    // (1 s apart) have gone unanswered. A client started right after keepalived lost that race
+    // whenever keepalived took longer to come up than the client.
+    await waitFor('a master to take the VIP', () => soleHolder() !== undefined, 15000);
 
     // A client on the same segment, opening a new connection to VIP:8443 for every request.
     const clientNs = `${tag}-c`;
@@ -146,16 +193,24 @@ describeNetns('VRRP failover of the generated keepalived.conf (three namespaces,
     daemons.ip(clientNs, 'link', 'set', 'eth0', 'up');
     const clientScript = path.join(daemons.dir, 'client.js');
     fs.writeFileSync(clientScript, CLIENT);
-    client = daemons.start(process.execPath, [clientScript, VIP, '8443'], clientNs);
-
-    sampling = true;
-    sampler = (async () => {
-      while (sampling) {
-        samples.push({ at: Date.now(), holders: holders() });
-        await sleep(100);
-      }
-    })();
+    client = daemons.start(
+      process.execPath,
+      [clientScript, VIP, '8443', String(REQUEST_DEADLINE_MS)],
+      clientNs,
+    );
   }, 60000);
+
+  /**
+   * The master's stand-in apiserver, with a shutdown delay as the generated kubeadm
+   * configuration gives kube-apiserver (5 s there; 3 s here, as in haproxy-failover.test.ts:
+   * more than HAProxy needs to mark it down, 2 failed /readyz checks 1 s apart, and within
+   * stop()'s bound). Without it a stop resets the connections that a HAProxy had just handed
+   * to it (accepted by the kernel, not yet by the server), a failure at the stop, seconds
+   * before the hand-over that the stop causes.
+   */
+  function startMasterApiServer(m: Master): Promise<ChildProcess> {
+    return daemons.startApiServer(m.name, '0.0.0.0', 6443, m.ns, 3000);
+  }
 
   function startKeepalived(m: Master): ChildProcess {
     return daemons.start(
@@ -193,22 +248,28 @@ describeNetns('VRRP failover of the generated keepalived.conf (three namespaces,
   }, 30000);
 
   /**
-   * The holders since `since`, starting with the one just before it: consecutive repeats and
-   * moments without a holder (between one master releasing the VIP and the next taking it)
-   * are dropped, so that any flap (a return to an earlier holder) shows as an extra entry.
+   * The holders since `since`, starting with the one just before it: consecutive repeats,
+   * moments without a holder (between one master releasing the VIP and the next taking it) and
+   * moments with two (the instant of a hand-over, between the new master's advert and the old
+   * one dropping the VIP; the last test bounds those to single samples at a hand-over) are
+   * dropped, so that any flap (a return to an earlier holder) shows as an extra entry.
    */
   function history(since: number): string[] {
-    const before = samples.filter((s) => s.at < since).slice(-1);
+    const sole = samples.filter((s) => s.holders.length === 1);
+    const before = sole.filter((s) => s.at < since).slice(-1);
     const out: string[] = [];
-    for (const sample of [...before, ...samples.filter((s) => s.at >= since)]) {
-      const label = sample.holders.join('+');
-      if (label !== '' && out[out.length - 1] !== label) out.push(label);
+    for (const sample of [...before, ...sole.filter((s) => s.at >= since)]) {
+      const label = sample.holders[0] as string;
+      if (out[out.length - 1] !== label) out.push(label);
     }
     return out;
   }
 
   it('puts the VIP on exactly one master: the first, which has the highest priority', async () => {
-    await waitFor('one holder of the VIP', () => soleHolder() !== undefined, 15000);
+    // Three keepalived started at once: the first whose master-down timer runs out takes the
+    // VIP. That is vm-1 unless its keepalived came up a few hundred ms after vm-2's (a loaded
+    // machine), and then vm-1 preempts within a second: the election settles on vm-1.
+    await waitFor('vm-1 to hold the VIP alone', () => soleHolder() === 'vm-1', 15000);
     const steadyFrom = Date.now();
     await sleep(3000);
     expect(history(steadyFrom)).toEqual(['vm-1']);
@@ -216,6 +277,9 @@ describeNetns('VRRP failover of the generated keepalived.conf (three namespaces,
 
   it("moves the VIP within 10 s when the holder's apiserver stops (track script), without flapping", async () => {
     const from = Date.now();
+    // A graceful stop, as kubelet stops kube-apiserver: it fails /readyz at once and serves for
+    // its shutdown delay (see startMasterApiServer) while every HAProxy takes it out; it exits
+    // then, the check fails and the VIP moves. `took` counts from its exit.
     await daemons.stop(masters[0]?.apiserver as ChildProcess);
     const took = await waitFor('the VIP to leave vm-1', () => soleHolder() === 'vm-2', 10000);
     measured['apiserver stopped -> VIP moved (ms)'] = took;
@@ -240,7 +304,7 @@ describeNetns('VRRP failover of the generated keepalived.conf (three namespaces,
     // Bring vm-1 back to health and restart vm-2's keepalived first: vm-1 preempts (highest priority).
     const m1 = masters[0] as Master;
     const m2 = masters[1] as Master;
-    m1.apiserver = await daemons.startApiServer(m1.name, '0.0.0.0', 6443, m1.ns);
+    m1.apiserver = await startMasterApiServer(m1);
     m2.keepalived = startKeepalived(m2);
     await waitFor('vm-1 to take the VIP back', () => soleHolder() === 'vm-1', 15000);
     await sleep(1500);
@@ -259,7 +323,9 @@ describeNetns('VRRP failover of the generated keepalived.conf (three namespaces,
     expect(took).toBeLessThan(5000);
   }, 40000);
 
-  it('through the VIP, fails no request except around a hand-over', () => {
+  it('through the VIP, fails no request except around a hand-over', async () => {
+    // The request in flight ends (by its deadline at the latest) before the record is read.
+    await daemons.stop(client as ChildProcess, 'SIGTERM', REQUEST_DEADLINE_MS + 5000);
     interface ClientRequest {
       start: number;
       end: number;
@@ -270,13 +336,14 @@ describeNetns('VRRP failover of the generated keepalived.conf (three namespaces,
       .output(client as ChildProcess)
       .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line));
-    // When the VIP changed hands: from the last sample with the old holder to the first with the new one.
+    // When the VIP changed hands: from the last sample with the old holder alone to the first
+    // with the new one alone.
     const handOvers: { from: number; to: number }[] = [];
     let last = '';
     let lastSeen = 0;
     for (const sample of samples) {
-      const label = sample.holders.join('+');
-      if (label === '') continue;
+      if (sample.holders.length !== 1) continue;
+      const label = sample.holders[0] as string;
       if (label !== last && last !== '') handOvers.push({ from: lastSeen, to: sample.at });
       last = label;
       lastSeen = sample.at;
@@ -285,28 +352,38 @@ describeNetns('VRRP failover of the generated keepalived.conf (three namespaces,
     console.info(
       `client through the VIP: ${requests.length} requests, ${failed.length} failed (${failed.map((r) => r.error).join('; ')}), ${handOvers.length} hand-overs`,
     );
-    expect(requests.length).toBeGreaterThan(300);
-    expect(handOvers.length).toBeGreaterThanOrEqual(4);
+    // The client ran through the hand-overs: there were at least four while it ran, and it had a
+    // request in flight around each. Its rate is the machine's: a black-holed request takes this
+    // one-at-a-time client out for its deadline, and on a loaded 2-core machine it managed fewer
+    // than 300 requests in a run; the count only shows that it ran at all.
+    expect(requests.length).toBeGreaterThan(100);
+    const whileClientRan = handOvers.filter((h) => h.to > (requests[0]?.start ?? Number.POSITIVE_INFINITY));
+    expect(whileClientRan.length).toBeGreaterThanOrEqual(4);
+    for (const h of whileClientRan) {
+      const seen = requests.some((r) => r.start <= h.to + 1500 && r.end >= h.from - 1500);
+      expect({ handOver: h, clientSawIt: seen }).toEqual({ handOver: h, clientSawIt: true });
+    }
     // A connection lives on the master that held the VIP when it was opened; when the VIP moves,
-    // the request in flight on it is cut (TCP reset), and while a dead holder's VIP has no new
-    // holder yet (about 3 s) a new connection cannot be made. Clients retry such requests
-    // (kubectl and client-go do). Everything else must succeed: every failure overlaps a
-    // hand-over, and there are few (this client sends one request at a time).
+    // the request in flight on it is cut: reset by the new holder when the client sends more,
+    // else black-holed until the client's deadline. While a dead holder's VIP has no new holder
+    // yet (about 3 s) a new connection cannot be made. Clients retry such requests (kubectl and
+    // client-go do). Everything else must succeed: every failure overlaps a hand-over, and
+    // there are few (this client sends one request at a time).
     expect(failed.length).toBeLessThanOrEqual(2 * handOvers.length);
-    // "Near" allows one ARP resolution cycle (3 probes, 1 s apart) after the sampled take-over:
-    // a connect that began while the client's neighbour entry for the VIP still pointed at the
-    // dead holder waits out that cycle (EHOSTUNREACH) even though the new holder already
-    // answers. On a loaded 2-core CI machine the samples themselves lag by up to a second.
-    const ARP_CYCLE_MS = 3000;
+    // "Near" allows for the sampling: on a loaded 2-core CI machine the samples lag by up to a
+    // second. No more is needed after a take-over: the new master's gratuitous ARP rewrites the
+    // client's neighbour entry for the VIP at once, before that entry (confirmed by the last
+    // request, so reachable for 15 s or more) would ever be probed, so a connect after the
+    // take-over reaches the new holder.
     for (const r of failed) {
-      const near = handOvers.some((h) => r.start <= h.to + ARP_CYCLE_MS + 1500 && r.end >= h.from - 1500);
+      const near = handOvers.some((h) => r.start <= h.to + 1500 && r.end >= h.from - 1500);
       expect({ request: r, nearHandOver: near, handOvers }).toEqual({
         request: r,
         nearHandOver: true,
         handOvers,
       });
     }
-  });
+  }, 30000);
 
   it('never had two holders at once, beyond the instant of a hand-over', () => {
     // VRRP hands over by the new master announcing itself; the old one releases the VIP when
