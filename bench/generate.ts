@@ -5,8 +5,9 @@ import { stringify } from 'yaml';
 /**
  * Writes a project with `environments` generated environments of `services` services each,
  * with fixed node pools and sharded databases, in the shape of the shipped `prod`
- * (template idc-ha). Every environment has its own subnet, VIP and context, so cross-environment
- * checks pass.
+ * (template idc-ha). Every environment has its own subnet, VIP, context and MetalLB addresses (on
+ * the general pool's network, which answers ARP for the gateway's address, as in prod), so
+ * cross-environment checks pass.
  */
 export function writeScaledProject(
   root: string,
@@ -50,6 +51,7 @@ export function scaledEnvironment(index: number, services: number): Record<strin
     nodePools: [
       {
         name: 'general',
+        subnet: `${net}.0/24`,
         zone: 'zone-a',
         labels: { tier: 'general' },
         nodes: [1, 2, 3, 4].map((i) => node('general', i)),
@@ -97,6 +99,9 @@ export function scaledEnvironment(index: number, services: number): Record<strin
       className: 'envoy-gateway',
       hostnames: [`api.env-${index}.example.com`],
       certificateRefs: [{ name: 'api-tls' }],
+    },
+    addons: {
+      metallb: { enabled: true, addresses: [`${net}.240-${net}.250`], announcePool: 'general' },
     },
     databases: Array.from({ length: databases }, (_, d) => ({
       name: `db-${d}`,

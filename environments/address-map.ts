@@ -4,7 +4,9 @@ import { InputError } from './input-error';
  * `--map-addresses FROM=TO` of `blueprint new-env`: moves every IPv4 address (and every
  * network) of an environment that lies in the network FROM to the same place in the network
  * TO, e.g. `10.20.0.0/16=10.21.0.0/16` turns 10.20.1.11 into 10.21.1.11 and the subnet
- * 10.20.0.0/24 into 10.21.0.0/24. This is how a second site gets its own addressing plan in
+ * 10.20.0.0/24 into 10.21.0.0/24. Address ranges (`first-last`, MetalLB's addresses) and
+ * `address:port` (the Ceph monitors) move too: a range when both ends lie in the same FROM, an
+ * address with a port keeps its port. This is how a second site gets its own addressing plan in
  * one argument instead of one `--set` per machine. Pure.
  */
 export interface AddressMapping {
@@ -77,8 +79,32 @@ function contains(network: Network, address: number): boolean {
   return address >= network.first && address < network.first + size;
 }
 
-/** The address or network `text` moved by the first mapping that holds it, or undefined. */
+/**
+ * The address, network, range (`first-last`) or `address:port` in `text` moved by the first
+ * mapping that holds it, or undefined. A range moves only when one mapping holds both ends, so
+ * that it stays one range.
+ */
 function mapOne(
+  text: string,
+  mappings: readonly AddressMapping[],
+): { after: string; mapping: AddressMapping } | undefined {
+  const range = /^([^-/]+)-([^-/]+)$/.exec(text);
+  if (range) {
+    const first = mapNetwork(range[1] as string, mappings);
+    const last = mapNetwork(range[2] as string, mappings);
+    if (!first || !last || first.mapping !== last.mapping) return undefined;
+    return { after: `${first.after}-${last.after}`, mapping: first.mapping };
+  }
+  const withPort = /^([^:/]+):(\d{1,5})$/.exec(text);
+  if (withPort) {
+    const moved = mapNetwork(withPort[1] as string, mappings);
+    return moved && { after: `${moved.after}:${withPort[2]}`, mapping: moved.mapping };
+  }
+  return mapNetwork(text, mappings);
+}
+
+/** The address or network `text` moved by the first mapping that holds it, or undefined. */
+function mapNetwork(
   text: string,
   mappings: readonly AddressMapping[],
 ): { after: string; mapping: AddressMapping } | undefined {
@@ -97,8 +123,8 @@ function mapOne(
 }
 
 /**
- * Every string value of `values` that is an IPv4 address or network inside one of the
- * mappings' FROM networks, with its new value. A mapping that matches nothing is refused (a
+ * Every string value of `values` that is an IPv4 address, network, range or `address:port`
+ * inside one of the mappings' FROM networks, with its new value. A mapping that matches nothing is refused (a
  * typo would otherwise go unnoticed).
  */
 export function mapAddresses(

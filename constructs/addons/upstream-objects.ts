@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ValidationError } from '../core/validation-error';
@@ -100,6 +101,29 @@ function settle(object: PlainObject, settings: WorkloadSettings, where: string):
   }
 }
 
+/** Helm's hook annotations mean nothing to kubectl; a rendered chart's objects drop them. */
+function withoutHelmHooks(object: PlainObject): void {
+  const annotations = object.metadata.annotations as Record<string, string> | undefined;
+  if (!annotations) return;
+  for (const key of Object.keys(annotations)) if (key.startsWith('helm.sh/')) delete annotations[key];
+  if (Object.keys(annotations).length === 0) delete object.metadata.annotations;
+}
+
+/**
+ * A chart's hook Job (Envoy Gateway's certgen) as a plain manifest: Helm runs it before each
+ * install and upgrade and deletes it after (its TTL). Applied by the blueprint, a Job that
+ * deletes itself would be created again by every deploy, and a Job's template cannot change.
+ * So the Job keeps no TTL and its name carries a hash of its spec: it runs once per content,
+ * stays (completed) while the content is the same, and a changed Job is a new one (the ApplySet
+ * prunes the old).
+ */
+function runOnceJob(object: PlainObject): void {
+  const spec = object.spec as Record<string, unknown>;
+  delete spec.ttlSecondsAfterFinished;
+  const hash = createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 8);
+  object.metadata.name = `${object.metadata.name}-${hash}`;
+}
+
 /**
  * The objects of an upstream release (a vendored manifest or a rendered chart), as the platform
  * installs them: moved to the platform's namespaces, images behind the mirror, workloads placed
@@ -132,6 +156,8 @@ export class UpstreamObjects extends Construct {
         settle(object, settings, `${id}: ${key}`);
         settled.add(key);
       }
+      withoutHelmHooks(object);
+      if (object.kind === 'Job') runOnceJob(object);
       const pod = podSpecOf(object);
       for (const container of [...(pod?.containers ?? []), ...(pod?.initContainers ?? [])]) {
         if (container.image !== undefined)

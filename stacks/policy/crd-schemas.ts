@@ -126,6 +126,13 @@ export class CrdSchemas {
   }
 }
 
+/** Keywords whose value is a map of name → schema. */
+const SCHEMA_MAPS = new Set(['properties', 'patternProperties', 'definitions']);
+/** Value validation (not structure): Kubernetes prunes and refuses fields by the structural part only. */
+const JUNCTORS = new Set(['allOf', 'anyOf', 'oneOf', 'not']);
+/** Keywords whose value is data, not a schema. */
+const DATA = new Set(['default', 'example', 'enum', 'x-kubernetes-validations']);
+
 /**
  * OpenAPI 3.0 (the CRD schema dialect) writes an exclusive bound as `maximum: 5,
  * exclusiveMaximum: true`; JSON Schema (what Ajv compiles) as `exclusiveMaximum: 5`. Rewrites
@@ -133,18 +140,27 @@ export class CrdSchemas {
  *
  * It also refuses unknown fields where the API server does: an object schema with `properties`
  * that neither preserves unknown fields nor declares `additionalProperties` is structural, and
- * server-side apply rejects a field it does not declare ("field not declared in schema").
+ * server-side apply rejects a field it does not declare ("field not declared in schema"). Only
+ * the structural part declares fields: `properties` inside allOf, anyOf, oneOf and not only
+ * constrain fields declared outside them (Gateway API's address branches name `type` alone), so
+ * they refuse nothing.
  */
-export function draftBounds(schema: unknown): unknown {
-  if (Array.isArray(schema)) return schema.map(draftBounds);
+export function draftBounds(schema: unknown, inJunctor = false): unknown {
+  if (Array.isArray(schema)) return schema.map((item) => draftBounds(item, inJunctor));
   if (typeof schema !== 'object' || schema === null) return schema;
   const out: Record<string, unknown> = {};
   const source = schema as Record<string, unknown>;
   for (const [key, value] of Object.entries(source)) {
     if ((key === 'exclusiveMaximum' || key === 'exclusiveMinimum') && typeof value === 'boolean') continue;
-    out[key] = draftBounds(value);
+    if (DATA.has(key)) out[key] = value;
+    else if (SCHEMA_MAPS.has(key) && typeof value === 'object' && value !== null && !Array.isArray(value))
+      out[key] = Object.fromEntries(
+        Object.entries(value).map(([name, child]) => [name, draftBounds(child, inJunctor)]),
+      );
+    else out[key] = draftBounds(value, inJunctor || JUNCTORS.has(key));
   }
   if (
+    !inJunctor &&
     source.properties !== undefined &&
     source.additionalProperties === undefined &&
     source['x-kubernetes-preserve-unknown-fields'] !== true

@@ -51,7 +51,11 @@ function testCopySets(): string[] {
     '--set',
     'controlPlane.masters[2].address=10.31.0.13',
     '--set',
+    'nodePools[0].subnet=10.31.1.0/24',
+    '--set',
     'nodePools[0].nodes=[{ name: test2-node-01, address: 10.31.1.11 }, { name: test2-node-02, address: 10.31.1.12 }]',
+    '--set',
+    'addons.metallb.addresses=[10.31.1.240-10.31.1.250]',
   ];
 }
 
@@ -209,17 +213,16 @@ describe('blueprint new-env', () => {
         'cluster.site=dc3',
         '--set',
         'cluster.kubeconfig.context=prod-c-admin@prod-c',
-        '--set',
-        'controlPlane.subnet=10.22.0.0/24',
       ];
-      // Every IPv4 address of prod moves from 10.20.x.y to 10.22.x.y.
+      // Every IPv4 address and network of prod moves from 10.20.x.y to 10.22.x.y: addresses,
+      // subnets, MetalLB's address ranges and the Ceph monitors' address:port.
       const walk = (value: unknown, at: string) => {
         if (Array.isArray(value)) {
           for (const [i, item] of value.entries()) walk(item, `${at}[${i}]`);
         } else if (value && typeof value === 'object')
           for (const [key, child] of Object.entries(value)) walk(child, at ? `${at}.${key}` : key);
-        else if (typeof value === 'string' && /^10\.20\.\d+\.\d+$/.test(value))
-          sets.push('--set', `${at}=${value.replace('10.20.', '10.22.')}`);
+        else if (typeof value === 'string' && /^10\.20\.\d+\.\d+(\/\d+|-10\.20\.\d+\.\d+|:\d+)?$/.test(value))
+          sets.push('--set', `${at}=${value.replaceAll('10.20.', '10.22.')}`);
       };
       walk(parse(project.read('environments/prod.yaml')), '');
       const result = await project.run(['new-env', 'prod-c', '--from', 'prod', ...sets]);
@@ -228,6 +231,8 @@ describe('blueprint new-env', () => {
       expect(parse(project.read('environments/prod-c.yaml')).services).toEqual(
         parse(project.read('environments/prod.yaml')).services,
       );
+      expect(sets).toContain('controlPlane.subnet=10.22.0.0/24');
+      expect(sets).toContain('addons.metallb.addresses[0]=10.22.2.240-10.22.2.250');
       expect((await expectSynthesizes('prod-c')).customResources).toBeGreaterThan(0);
     });
 
@@ -255,8 +260,14 @@ describe('blueprint new-env', () => {
         '10.31.0.13',
       ]);
       expect(copy.nodePools[0].nodes[2].address).toBe('10.31.1.13');
+      // The pool's subnet and MetalLB's range in it move with the machines.
+      expect(copy.nodePools[0].subnet).toBe('10.31.1.0/24');
+      expect(copy.addons.metallb.addresses).toEqual(['10.31.1.240-10.31.1.250']);
       expect(project.read('environments/test2.yaml')).toContain(
         '#   nodePools[0].nodes[2].address: 10.30.1.13 -> 10.31.1.13',
+      );
+      expect(project.read('environments/test2.yaml')).toContain(
+        '#   addons.metallb.addresses[0]: 10.30.1.240-10.30.1.250 -> 10.31.1.240-10.31.1.250',
       );
       await expectSynthesizes('test2');
     });

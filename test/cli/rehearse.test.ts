@@ -51,12 +51,13 @@ describeWithCluster('blueprint rehearse: every shipped environment on a real con
       }
       const result = await project.run(['rehearse', '--env', env]);
       expect(result.stderr).not.toMatch(/internal error/);
+      // First, so that a failure shows the findings (stderr), not only the report.
+      expectPassed(result);
       expect(result.stdout).toMatch(
         /rehearsal: changes: Terraform Plan: \d+ to add, 0 to change, 0 to destroy\.; Kubernetes \d+ objects applied, 0 pruned$/m,
       );
       expect(result.stdout).toContain(`rehearsal of ${env} passed`);
       expect(result.stdout).toMatch(/Apply complete! Resources: \d+ added, 0 changed, 0 destroyed/);
-      expectPassed(result);
       expect(result.stdout).toMatch(
         new RegExp(
           `rehearsal: cluster stopped \\(its components peaked at \\d+ MiB resident\\) and \\.blueprint-rehearsal/${env}/ removed`,

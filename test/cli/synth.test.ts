@@ -30,31 +30,42 @@ describe('blueprint synth', () => {
       const tf = JSON.parse(project.read(`out/${env}/terraform/cdk.tf.json`));
       expect(tf.provider.kubernetes[0].config_context).toBe(`${env}-admin@${env}`);
       expect(tf.terraform.backend.local.path).not.toMatch(/^\//);
-      expect(fs.readdirSync(project.path(`out/${env}/kubernetes`)).every((f) => f.endsWith('.yaml'))).toBe(
-        true,
-      );
+      // Manifests, the add-ons' first, and the add-on lock beside them.
+      const kubernetes = fs.readdirSync(project.path(`out/${env}/kubernetes`));
+      expect(kubernetes).toContain('addons.yaml');
+      expect(kubernetes.filter((f) => !f.endsWith('.yaml'))).toEqual(['addons.lock.json']);
     }
   });
 
   it('is deterministic: two syntheses are byte-identical and hold no absolute path', async () => {
     expect((await project.run(['synth', '--out', 'one'])).code).toBe(0);
-    // A second copy of the project somewhere else: the output must not depend on where it lives.
+    // A second copy of the project somewhere else, synthesized by the CLI in a process with a home
+    // directory of its own: the output must depend neither on where the project lives nor on
+    // whose home the run has. (The home of this process may be a path that upstream manifests
+    // hold for their own reasons, such as /root inside an image, so it is not a needle.)
     const other = new TempProject();
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'blueprint-home-'));
     try {
-      expect((await other.run(['synth', '--out', 'two'])).code).toBe(0);
+      execFileSync(process.execPath, [path.join(REPO_ROOT, 'bin/blueprint.js'), 'synth', '--out', 'two'], {
+        cwd: other.root,
+        env: { ...process.env, HOME: home },
+        stdio: 'pipe',
+        timeout: 120_000,
+      });
       const one = snapshot(project.path('one'));
       const two = snapshot(other.path('two'));
       expect([...two.keys()]).toEqual([...one.keys()]);
       for (const [file, content] of one) expect(two.get(file)).toBe(content);
-      // The places this run lives in (a bare /tmp is legitimate content, e.g. a mountPath).
-      const forbidden = [project.root, other.root, REPO_ROOT, os.homedir()];
-      for (const [file, content] of one) {
+      // The places these runs live in (a bare /tmp is legitimate content, e.g. a mountPath).
+      const forbidden = [project.root, other.root, REPO_ROOT, home];
+      for (const [file, content] of two) {
         for (const needle of forbidden) {
           if (content.includes(needle)) throw new Error(`${file} contains the absolute path ${needle}`);
         }
       }
     } finally {
       other.dispose();
+      fs.rmSync(home, { recursive: true, force: true });
     }
   });
 
@@ -312,7 +323,10 @@ describe('blueprint synth', () => {
         const ours = JSON.parse(project.read(`out/${envName}/terraform/cdk.tf.json`));
         const theirs = JSON.parse(project.read(`cdktf.out/stacks/${envName}/cdk.tf.json`));
         expect(ours).toEqual(theirs);
-        const charts = fs.readdirSync(project.path(`out/${envName}/kubernetes`));
+        // The charts; the add-on lock beside them is blueprint's, not a chart's.
+        const charts = fs
+          .readdirSync(project.path(`out/${envName}/kubernetes`))
+          .filter((f) => f.endsWith('.yaml'));
         const cdk8sCharts = fs
           .readdirSync(project.path(`cdk8s.out/${envName}`))
           .map((f) => f.replace(/\.k8s\.yaml$/, '.yaml'));

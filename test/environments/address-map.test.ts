@@ -40,6 +40,21 @@ describe('--map-addresses', () => {
     expect(after['cluster.podSubnet']).toBeUndefined();
   });
 
+  it("moves MetalLB's address ranges and the Ceph monitors' address:port", () => {
+    const addons = {
+      metallb: { addresses: ['10.20.2.240-10.20.2.250', '10.20.2.0/28', '10.20.255.250-10.21.0.5'] },
+      cephCsi: { clusters: [{ monitors: ['10.20.3.41:6789', '192.168.3.42:6789'] }] },
+    };
+    const moved = mapAddresses({ addons }, [parseAddressMapping('10.20.0.0/16=10.21.0.0/16')], 'prod.yaml');
+    // A range that leaves FROM would not be one range after the move, so it stays as it is, like
+    // the monitor outside FROM.
+    expect(moved.map((m) => [m.path.join('.'), m.before, m.after])).toEqual([
+      ['addons.metallb.addresses.0', '10.20.2.240-10.20.2.250', '10.21.2.240-10.21.2.250'],
+      ['addons.metallb.addresses.1', '10.20.2.0/28', '10.21.2.0/28'],
+      ['addons.cephCsi.clusters.0.monitors.0', '10.20.3.41:6789', '10.21.3.41:6789'],
+    ]);
+  });
+
   it('works across octets for prefixes that are not multiples of 8', () => {
     const moved = mapAddresses({ a: '10.0.1.255' }, [parseAddressMapping('10.0.0.0/23=10.0.4.0/23')], 'x');
     expect(moved[0]?.after).toBe('10.0.5.255');

@@ -8,7 +8,7 @@ const CREDENTIALS = {
   exporter: { name: 'db', key: 'exporter' },
 };
 
-/** A minimal valid environment with a 2-node database pool, a namespace and `extra` on top. */
+/** A minimal valid environment with a 2-node database pool, a namespace, a Ceph class and `extra` on top. */
 function parse(extra: Record<string, unknown>) {
   return environmentSchema.safeParse({
     ...MINIMAL_ENVIRONMENT,
@@ -36,6 +36,16 @@ function parse(extra: Record<string, unknown>) {
           secret: { name: 's', namespace: 'ceph' },
         },
       ],
+    },
+    // ceph-csi (on by default) needs the monitors of every Ceph cluster a class names: c1 here,
+    // c in the StorageClass tests.
+    addons: {
+      cephCsi: {
+        clusters: [
+          { clusterId: 'c1', monitors: ['10.0.3.41:6789'] },
+          { clusterId: 'c', monitors: ['10.0.3.42:6789'] },
+        ],
+      },
     },
     ...extra,
   });

@@ -39,12 +39,14 @@ describe('node pool rules (properties over arbitrary layouts)', () => {
     const pools = BASE.nodePools as { name: string }[];
     fc.assert(
       fc.property(poolLayouts, (layout) => {
-        let address = 0;
+        // Distinct addresses, all in 10.20.2.0/24: the subnet of prod's gateway pool, whose
+        // nodes announce the MetalLB addresses (10.20.2.240-250, above every address used here).
+        let address = 100;
         const nodePools = pools.map((pool, poolIndex) => ({
           ...pool,
           nodes: (layout[poolIndex] as number[]).map((n) => ({
             name: `node-${n}`,
-            address: `10.20.9.${++address}`,
+            address: `10.20.2.${++address}`,
           })),
         }));
         const expected: string[] = [];

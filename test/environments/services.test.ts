@@ -3,12 +3,17 @@ import { imageTag } from '../../environments/schema/services';
 import { TempProject } from '../support/cli';
 import { MINIMAL_ENVIRONMENT } from '../support/minimal-environment';
 
-/** A minimal valid environment with one namespace, `services` and `extra` on top. */
+/**
+ * A minimal valid environment with one namespace, `services` and `extra` on top. Envoy Gateway
+ * (on by default) serves a gateway through NodePorts: the environment has no MetalLB addresses
+ * and no cloud load balancer, and the gateway's address is not what these tests are about.
+ */
 function parse(services: unknown[], extra: Record<string, unknown> = {}) {
   return environmentSchema.safeParse({
     ...MINIMAL_ENVIRONMENT,
     namespaces: [{ name: 'shop' }, { name: 'gateway' }],
     services,
+    addons: { envoyGateway: { exposure: 'NodePort' } },
     ...extra,
   });
 }
@@ -131,7 +136,11 @@ describe('services schema', () => {
 
   it('refuses probe and route ports that the service does not have', () => {
     const service = { ...api, probes: { readiness: { port: 'admin' } }, route: { port: 'admin' } };
-    expect(issues([service], { gateway: { className: 'eg', certificateRefs: [{ name: 'tls' }] } })).toEqual([
+    expect(
+      issues([service], {
+        gateway: { className: 'envoy-gateway', certificateRefs: [{ name: 'tls' }] },
+      }),
+    ).toEqual([
       "services.0.probes.readiness.port: is not one of the service's port names (http)",
       "services.0.route.port: is not one of the service's port names (http)",
     ]);
@@ -254,7 +263,7 @@ describe('gateway schema', () => {
   });
 
   it('requires a certificate for the HTTPS listener', () => {
-    expect(issues([], { gateway: { className: 'eg', certificateRefs: [] } })).toEqual([
+    expect(issues([], { gateway: { className: 'envoy-gateway', certificateRefs: [] } })).toEqual([
       'gateway.certificateRefs: must list at least one certificate Secret for the HTTPS listener',
     ]);
   });

@@ -60,9 +60,12 @@ describe('the prod / prod-b site pair', () => {
       /^cluster\.kubeconfig\.context$/,
       /^controlPlane\.(subnet|vip)$/,
       /^controlPlane\.masters\[\d+\]\.address$/,
-      /^nodePools\[\d+\]\.(zone|nodes\[\d+\]\.address)$/,
+      /^nodePools\[\d+\]\.(zone|subnet|nodes\[\d+\]\.address)$/,
       /^storage\.classes\[\d+\]\.clusterId$/,
       /^externalServices\[\d+\]\.addresses\[\d+\]$/,
+      // The site's load-balancer addresses (on its own network), and its Ceph cluster's id and monitors.
+      /^addons\.metallb\.addresses\[\d+\]$/,
+      /^addons\.cephCsi\.clusters\[\d+\]\.(clusterId|monitors\[\d+\])$/,
     ];
     expect(actual.map((d) => d.path).filter((p) => !allowed.some((rule) => rule.test(p)))).toEqual([]);
     for (const required of [

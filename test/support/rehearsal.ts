@@ -52,5 +52,8 @@ export function processesMentioning(needle: string): number[] {
 
 /** kubectl against a rehearsal's kubeconfig; returns stdout. */
 export function kubectl(kubeconfig: string, args: readonly string[]): string {
-  return execFileSync('kubectl', [`--kubeconfig=${kubeconfig}`, ...args], { encoding: 'utf8' });
+  return execFileSync('kubectl', [`--kubeconfig=${kubeconfig}`, ...args], {
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
 }

@@ -6,7 +6,10 @@ import * as path from 'node:path';
 import { type DeployDeps, deployCommand, deployEnvironment } from '../../../cli/commands/deploy';
 import { parseManifests } from '../../../cli/deploy/manifests';
 import { REHEARSAL_MARKER } from '../../../cli/deploy/plan';
+import { loadLockedCrds } from '../../../cli/deploy/workdir';
+import { Project } from '../../../cli/project';
 import { InputError } from '../../../environments/input-error';
+import { synthesizeEnvironment } from '../../../stacks/environment';
 import { type CliResult, TempProject } from '../../support/cli';
 import { FakeApiServer } from './fake-api-server';
 
@@ -550,11 +553,16 @@ describe('blueprint deploy', () => {
               object.namespace ? `${object.namespace}/${object.name}` : object.name,
             );
           }
-          // The CRDs of crds/ that the output uses were applied; the others were not.
+          // Every CRD of the output's add-on lock was applied (an operator needs all the CRDs of its
+          // release, used by the output or not), with the ApplySet parent kind, and no other.
           const crds = api.names('CustomResourceDefinition');
+          const [test] = new Project(project.root).loadEnvironments(['test']);
+          const locked = test ? (loadLockedCrds(synthesizeEnvironment(test)) ?? []) : [];
+          expect(locked.length).toBeGreaterThan(10);
+          expect(crds).toEqual([...locked.map((crd) => crd.name), 'applysets.platform-blueprint.io'].sort());
           expect(crds).toContain('httproutes.gateway.networking.k8s.io');
-          expect(crds).toContain('applysets.platform-blueprint.io');
-          expect(crds).not.toContain('cronhorizontalpodautoscalers.autoscaling.alibabacloud.com');
+          expect(crds).toContain('ipaddresspools.metallb.io');
+          expect(crds).toContain('cronhorizontalpodautoscalers.autoscaling.alibabacloud.com');
           expect(result.stdout).toMatch(/rollout of deployment\/\S+ in \S+: ok/);
 
           // The nodes that have not joined are a warning, not a failure.

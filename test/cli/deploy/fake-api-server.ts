@@ -6,7 +6,8 @@ import type * as net from 'node:net';
  * A small in-memory Kubernetes API on 127.0.0.1, enough for kubectl and Terraform's kubernetes
  * backend: discovery, get, create, update (PUT), server-side apply (PATCH
  * application/apply-patch+yaml, merged naively), list with label and field selectors, delete,
- * CRDs that become Established and Deployments that are rolled out at once. It is a stand-in for
+ * CRDs that become Established and Deployments, StatefulSets and DaemonSets that are rolled out
+ * at once. It is a stand-in for
  * a cluster in tests, not a conformant API server: no admission, no field ownership, and a watch
  * request gets the current list (enough when the condition already holds).
  */
@@ -89,6 +90,51 @@ const BUILTIN: FakeResource[] = [
     namespaced: false,
   },
   { group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', plural: 'leases', namespaced: true },
+  // What the add-ons bring besides workloads: jobs, webhooks, an aggregated API, CSI drivers.
+  { group: 'batch', version: 'v1', kind: 'Job', plural: 'jobs', namespaced: true },
+  {
+    group: 'admissionregistration.k8s.io',
+    version: 'v1',
+    kind: 'ValidatingWebhookConfiguration',
+    plural: 'validatingwebhookconfigurations',
+    namespaced: false,
+  },
+  {
+    group: 'admissionregistration.k8s.io',
+    version: 'v1',
+    kind: 'MutatingWebhookConfiguration',
+    plural: 'mutatingwebhookconfigurations',
+    namespaced: false,
+  },
+  {
+    group: 'apiregistration.k8s.io',
+    version: 'v1',
+    kind: 'APIService',
+    plural: 'apiservices',
+    namespaced: false,
+  },
+  { group: 'storage.k8s.io', version: 'v1', kind: 'CSIDriver', plural: 'csidrivers', namespaced: false },
+  {
+    group: 'storage.k8s.io',
+    version: 'v1',
+    kind: 'StorageClass',
+    plural: 'storageclasses',
+    namespaced: false,
+  },
+  {
+    group: '',
+    version: 'v1',
+    kind: 'PersistentVolume',
+    plural: 'persistentvolumes',
+    namespaced: false,
+  },
+  {
+    group: '',
+    version: 'v1',
+    kind: 'PersistentVolumeClaim',
+    plural: 'persistentvolumeclaims',
+    namespaced: true,
+  },
   {
     group: 'apiextensions.k8s.io',
     version: 'v1',
@@ -195,6 +241,28 @@ export class FakeApiServer {
         currentReplicas: replicas,
         currentRevision: 'r1',
         updateRevision: 'r1',
+      };
+    }
+    if (resource.kind === 'DaemonSet') {
+      // The API server's default update strategy (kubectl rollout status needs RollingUpdate), and
+      // rolled out at once on the node the fake pretends to have: one pod, updated and available.
+      const spec = (stored.spec ?? {}) as { updateStrategy?: unknown };
+      stored.spec = {
+        ...spec,
+        updateStrategy: spec.updateStrategy ?? {
+          type: 'RollingUpdate',
+          rollingUpdate: { maxUnavailable: 1, maxSurge: 0 },
+        },
+      };
+      stored.metadata.generation = 1;
+      stored.status = {
+        observedGeneration: 1,
+        desiredNumberScheduled: 1,
+        currentNumberScheduled: 1,
+        updatedNumberScheduled: 1,
+        numberReady: 1,
+        numberAvailable: 1,
+        numberMisscheduled: 0,
       };
     }
     if (resource.kind === 'CustomResourceDefinition') {

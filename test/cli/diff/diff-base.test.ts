@@ -11,6 +11,9 @@ const SOURCES = [
   'constructs',
   'environments',
   'imports',
+  // The vendored add-on releases and the CRDs the add-on lock hashes.
+  'addons',
+  'crds',
   'bin',
   'package.json',
   'tsconfig.json',

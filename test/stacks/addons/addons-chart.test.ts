@@ -195,7 +195,16 @@ describe('add-on settings', () => {
       expect([name, pod.nodeSelector['platform-blueprint.io/pool']]).toEqual([name, 'system']);
       expect([name, pod.tolerations]).toEqual([
         name,
-        [{ key: 'dedicated', operator: 'Equal', value: 'system', effect: 'NoSchedule' }],
+        [
+          { key: 'dedicated', operator: 'Equal', value: 'system', effect: 'NoSchedule' },
+          // The CNI's operator starts before there is a pod network, on nodes not ready yet.
+          ...(name === 'tigera-operator'
+            ? [
+                { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoSchedule' },
+                { key: 'node.kubernetes.io/network-unavailable', operator: 'Exists', effect: 'NoSchedule' },
+              ]
+            : []),
+        ],
       ]);
     }
     expect(find(addons, 'Installation', 'default').spec.registry).toBe('registry.example.com/mirror/');

@@ -26,7 +26,7 @@ describe('worker JoinConfigurations', () => {
         name: 'node-12',
         taints: [{ key: 'dedicated', value: 'gateway', effect: 'NoSchedule' }],
         kubeletExtraArgs: {
-          'node-ip': '10.20.1.22',
+          'node-ip': '10.20.2.22',
           'node-labels': `${POOL_LABEL}=gateway,tier=gateway,topology.kubernetes.io/zone=dc1-b`,
         },
       },

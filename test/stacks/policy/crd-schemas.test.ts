@@ -34,6 +34,26 @@ describe('CRD schemas as the API server reads them', () => {
     ]);
   });
 
+  it('declares fields by the structural schema only: properties in oneOf branches refuse nothing', () => {
+    const schemas = CrdSchemas.fromYaml([envoyGatewayCrds]);
+    const gateway = (addresses: unknown[]) => ({
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'Gateway',
+      metadata: { name: 'g', namespace: 'gateway' },
+      spec: { gatewayClassName: 'eg', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }], addresses },
+    });
+    // Gateway API's address branches name `type` alone; `value` is declared beside them.
+    expect(schemas.validate(gateway([{ type: 'IPAddress', value: '10.20.2.240' }]))).toEqual([]);
+    expect(schemas.validate(gateway([{ type: 'Hostname', value: 'lb.example.com' }]))).toEqual([]);
+    // The branches still validate values, and the structure still refuses undeclared fields.
+    expect(schemas.validate(gateway([{ type: 'IPAddress', value: 'lb.example.com' }]))).toContain(
+      '/spec/addresses/0 must match exactly one schema in oneOf',
+    );
+    expect(schemas.validate(gateway([{ type: 'IPAddress', value: '10.20.2.240', port: 80 }]))).toEqual([
+      '/spec/addresses/0 must NOT have additional properties',
+    ]);
+  });
+
   it('keeps fields where the schema preserves unknown ones', () => {
     const schemas = CrdSchemas.fromYaml([
       `apiVersion: apiextensions.k8s.io/v1

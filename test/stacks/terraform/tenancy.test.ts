@@ -34,12 +34,26 @@ describe('tenancy in Terraform', () => {
 
   it('keeps the namespace resource names stable and labels them with PSA and the team', () => {
     const namespaces = resource.kubernetes_namespace_v1 ?? {};
-    // The observability namespace (default monitoring) is the platform's own.
+    // The observability namespace (default monitoring) is the platform's own, and so is the
+    // namespace of the Calico operator (the CNI add-on, on by default; the others are not
+    // installed here: no MetalLB, no storage classes, no gateway).
     expect(Object.keys(namespaces).sort()).toEqual([
       'namespace_legacy',
       'namespace_monitoring',
       'namespace_shop',
+      'namespace_tigera-operator',
     ]);
+    const tigera = namespaces['namespace_tigera-operator'] as {
+      metadata: { name: string; labels: Record<string, string> };
+    };
+    expect(tigera.metadata.name).toBe('tigera-operator');
+    // The operator runs on the host network: privileged, with warnings and audits at baseline.
+    expect(tigera.metadata.labels).toMatchObject({
+      'platform-blueprint.io/team': 'platform',
+      'pod-security.kubernetes.io/enforce': 'privileged',
+      'pod-security.kubernetes.io/warn': 'baseline',
+      'pod-security.kubernetes.io/audit': 'baseline',
+    });
     const monitoring = namespaces.namespace_monitoring as {
       metadata: { name: string; labels: Record<string, string> };
     };
