@@ -22,7 +22,7 @@ export interface EnvoyGatewayClassProps {
   readonly placement?: PodPlacement;
   /** priorityClassName of the proxies. */
   readonly priorityClassName: string;
-  /** Envoy image behind a registry mirror. @default - Envoy Gateway's default image */
+  /** The envoy image, pinned (behind the registry mirror when there is one). @default - Envoy Gateway's default image */
   readonly image?: string;
 }
 

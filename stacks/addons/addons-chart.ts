@@ -37,7 +37,8 @@ export const ADDON_IMAGES = {
   prometheus: 'quay.io/prometheus/prometheus:v3.13.1',
   alertmanager: 'quay.io/prometheus/alertmanager:v0.33.1',
   cronHpa: 'registry.aliyuncs.com/ringtail/kubernetes-cronhpa-controller:v1.3.0-8e82633c-aliyun',
-  envoy: 'docker.io/envoyproxy/envoy:distroless-v1.37.0',
+  // Envoy Gateway v1.2.8's own default (api/v1alpha1 DefaultEnvoyProxyImage), pinned here.
+  envoy: 'docker.io/envoyproxy/envoy:distroless-v1.32.4',
 } as const;
 
 const small: ContainerResources = {
@@ -270,7 +271,7 @@ export class AddonsChart extends Chart {
         resources: eg.proxyResources,
         ...(eg.proxyPool ? { placement: placementFor(spec, eg.proxyPool) as PodPlacement } : {}),
         priorityClassName: platformPriority,
-        ...(mirror ? { image: image(ADDON_IMAGES.envoy) } : {}),
+        image: image(ADDON_IMAGES.envoy),
       });
     }
 
