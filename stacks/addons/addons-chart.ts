@@ -66,7 +66,7 @@ function keep(object: PlainObject, spec: EnvironmentSpec): boolean {
  * MetalLB's address pool, ceph-csi, prometheus-operator with Prometheus, Alertmanager,
  * kube-state-metrics and node-exporter, metrics-server, Envoy Gateway with its GatewayClass and
  * EnvoyProxy, and the CronHPA controller. Their CRDs are applied before this file by deploy
- * (the add-on lock, `addons.json`, names them).
+ * (the add-on lock, `kubernetes/addons.lock.json`, names them).
  */
 export class AddonsChart extends Chart {
   constructor(scope: Construct, id: string, env: LoadedEnvironment) {
