@@ -1,6 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import type { PodPlacement, PodToleration } from '../scheduling/pod-placement';
+import { type PodPlacement, type PodToleration, placementFields } from '../scheduling/pod-placement';
 
 /** A Ceph cluster ceph-csi connects to. */
 export interface CephCluster {
@@ -197,12 +197,7 @@ export class CephCsi extends Construct {
           spec: {
             serviceAccountName: provisioner,
             priorityClassName: props.priorityClassName,
-            ...(props.provisionerPlacement
-              ? {
-                  nodeSelector: { ...props.provisionerPlacement.nodeSelector },
-                  tolerations: props.provisionerPlacement.tolerations.map((t) => ({ ...t })),
-                }
-              : {}),
+            ...placementFields(props.provisionerPlacement),
             affinity: {
               podAntiAffinity: {
                 preferredDuringSchedulingIgnoredDuringExecution: [

@@ -1,6 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import type { PodPlacement } from '../scheduling/pod-placement';
+import { type PodPlacement, placementFields } from '../scheduling/pod-placement';
 
 /** Props of {@link CronHpaController}. */
 export interface CronHpaControllerProps {
@@ -71,12 +71,7 @@ export class CronHpaController extends Construct {
           spec: {
             serviceAccountName: NAME,
             priorityClassName: props.priorityClassName,
-            ...(props.placement
-              ? {
-                  nodeSelector: { ...props.placement.nodeSelector },
-                  tolerations: props.placement.tolerations.map((t) => ({ ...t })),
-                }
-              : {}),
+            ...placementFields(props.placement),
             // The upstream image runs its binary from /root as root (a written-down policy exception).
             securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
             containers: [

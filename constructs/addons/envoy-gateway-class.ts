@@ -1,6 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import type { PodPlacement } from '../scheduling/pod-placement';
+import { type PodPlacement, placementFields } from '../scheduling/pod-placement';
 import type { ContainerResources } from './upstream-objects';
 
 /** The controller name Envoy Gateway reconciles GatewayClasses for. */
@@ -52,12 +52,7 @@ export class EnvoyGatewayClass extends Construct {
             envoyDeployment: {
               replicas: props.replicas,
               pod: {
-                ...(props.placement
-                  ? {
-                      nodeSelector: { ...props.placement.nodeSelector },
-                      tolerations: props.placement.tolerations.map((t) => ({ ...t })),
-                    }
-                  : {}),
+                ...placementFields(props.placement),
               },
               container: {
                 resources: {

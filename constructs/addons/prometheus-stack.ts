@@ -1,6 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import type { PodPlacement } from '../scheduling/pod-placement';
+import { type PodPlacement, placementFields } from '../scheduling/pod-placement';
 import type { ContainerResources } from './upstream-objects';
 
 /** Props of {@link PrometheusStack}. */
@@ -37,12 +37,7 @@ export class PrometheusStack extends Construct {
     super(scope, id);
     const metadata = { name: NAME, namespace: props.namespace };
     const selector = { matchLabels: { ...props.selectorLabels } };
-    const placement = props.placement
-      ? {
-          nodeSelector: { ...props.placement.nodeSelector },
-          tolerations: props.placement.tolerations.map((t) => ({ ...t })),
-        }
-      : {};
+    const placement = placementFields(props.placement);
     const securityContext = {
       runAsNonRoot: true,
       runAsUser: 65534,

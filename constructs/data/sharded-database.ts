@@ -1,7 +1,7 @@
 import { ConfigMap, k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ValidationError } from '../core/validation-error';
-import type { PodPlacement } from '../scheduling/pod-placement';
+import { type PodPlacement, placementFields } from '../scheduling/pod-placement';
 import { isPinnedImage } from './image-reference';
 import { checkKeyRanges, type KeyRange } from './key-range';
 import { MysqlShardConfig } from './mysql-shard-config';
@@ -309,12 +309,7 @@ export class ShardedDatabase extends Construct {
             fsGroupChangePolicy: 'OnRootMismatch',
             seccompProfile: { type: 'RuntimeDefault' },
           },
-          ...(props.placement
-            ? {
-                nodeSelector: { ...props.placement.nodeSelector },
-                tolerations: props.placement.tolerations.map((toleration) => ({ ...toleration })),
-              }
-            : {}),
+          ...placementFields(props.placement),
           affinity: {
             podAntiAffinity: {
               requiredDuringSchedulingIgnoredDuringExecution: [

@@ -40,3 +40,19 @@ export function patchPlacement(object: ApiObject, placement: PodPlacement | unde
     );
   }
 }
+
+/**
+ * A placement as pod-spec fields (`nodeSelector`, `tolerations`), copied, for pod specs written
+ * as plain data; no fields when there is no placement. {@link patchPlacement} does the same for
+ * cdk8s-plus workloads.
+ */
+export function placementFields(placement: PodPlacement | undefined): {
+  nodeSelector?: Record<string, string>;
+  tolerations?: PodToleration[];
+} {
+  if (!placement) return {};
+  return {
+    nodeSelector: { ...placement.nodeSelector },
+    tolerations: placement.tolerations.map((toleration) => ({ ...toleration })),
+  };
+}
