@@ -2,10 +2,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { InputError } from '../../environments/input-error';
+import type { LoadedEnvironment } from '../../environments/load';
+import { installed } from '../../stacks/addons/catalog';
 import { exec } from '../deploy/exec';
 import { ExitCode, ToolError } from '../errors';
 import type { Io } from '../io';
 import { Project } from '../project';
+import { startAddonControllers } from '../rehearsal/addon-controllers';
 import {
   type ClusterLimits,
   type RehearsalRecord,
@@ -15,9 +18,14 @@ import {
   stopCluster,
   stoppedRehearsal,
 } from '../rehearsal/cluster';
-import { findComponents } from '../rehearsal/components';
+import { type Components, findComponents } from '../rehearsal/components';
+import {
+  createStandInCertificates,
+  waitGatewaysSettled,
+  waitProxiesRolledOut,
+} from '../rehearsal/gateway-status';
 import { nodeObject, rehearsalNodes } from '../rehearsal/nodes';
-import { type ClusterObjects, judgeRehearsal } from '../rehearsal/report';
+import { type ClusterObjects, judgeRehearsal, type RehearsalReport } from '../rehearsal/report';
 import { rehearsalVolumes } from '../rehearsal/volumes';
 import { type DeployDeps, deployEnvironment, parseDuration } from './deploy';
 import { synthesizeProject } from './synth';
@@ -304,6 +312,9 @@ export async function rehearseCommand(argv: string[], io: Io, deps?: DeployDeps)
     io.out(
       `rehearsal: deploy finished in ${Math.round(performance.now() - deployStarted)} ms (exit ${code})`,
     );
+    // The add-on controllers that are Go programs run for real: Envoy Gateway and MetalLB's.
+    const gatewayReport =
+      code === ExitCode.OK ? await runAddonControllers(root, env, components, record, io) : undefined;
     const objects: ClusterObjects = {
       workloads: [
         ...(
@@ -350,7 +361,11 @@ export async function rehearseCommand(argv: string[], io: Io, deps?: DeployDeps)
         ])
       ).items,
     };
-    const report = judgeRehearsal(objects, nodes);
+    const workloads = judgeRehearsal(objects, nodes);
+    const report = {
+      lines: [...workloads.lines, ...(gatewayReport?.lines ?? [])],
+      problems: [...workloads.problems, ...(gatewayReport?.problems ?? [])],
+    };
     for (const line of report.lines) io.out(line);
     for (const problem of report.problems) io.err(`rehearsal: ${problem}`);
     if (code === ExitCode.OK && report.problems.length > 0) code = ExitCode.TOOL;
@@ -366,6 +381,61 @@ export async function rehearseCommand(argv: string[], io: Io, deps?: DeployDeps)
     process.off('SIGINT', onInterrupt);
   }
   return finish(code);
+}
+
+/** How long the Gateways and routes may take to settle once the controllers run. */
+const GATEWAY_SETTLE_SECONDS = 120;
+
+/**
+ * Runs the add-on controllers the environment installs (Envoy Gateway, MetalLB's controller) as
+ * local processes under the cluster's supervisor, once (a kept cluster keeps them), after
+ * creating stand-in TLS Secrets for the certificates the Gateways name; then waits for the
+ * Gateways and routes to settle and returns their verdict (undefined without Envoy Gateway).
+ */
+async function runAddonControllers(
+  root: string,
+  env: LoadedEnvironment,
+  components: Components,
+  record: RehearsalRecord,
+  io: Io,
+): Promise<RehearsalReport | undefined> {
+  const envoyGateway = installed(env.spec, 'envoyGateway');
+  const metallb = installed(env.spec, 'metallb');
+  if (!envoyGateway && !metallb) return undefined;
+  const paths = rehearsalPaths(env.name);
+  const kubeconfig = path.join(root, paths.kubeconfig);
+  if (envoyGateway) {
+    const standIns = await createStandInCertificates(kubeconfig, path.join(root, paths.dir), 60);
+    if (standIns.length > 0)
+      io.out(
+        `rehearsal: stand-in TLS Secrets (self-signed; the blueprint references the real ones and never carries them): ${standIns.join(', ')}`,
+      );
+  }
+  const running = runningRehearsal(root, env.name)?.state.pids ?? {};
+  const wanted = [...(envoyGateway ? ['envoy-gateway'] : []), ...(metallb ? ['metallb-controller'] : [])];
+  if (wanted.every((name) => (running[name] ?? 0) > 0))
+    io.out(`rehearsal: ${wanted.join(' and ')} already run on the kept cluster at ${record.apiServer}`);
+  else
+    await startAddonControllers({
+      root,
+      environment: env.name,
+      kubeconfig,
+      dir: path.join(root, paths.dir, 'addons'),
+      logDir: path.join(root, paths.cluster, 'logs'),
+      components,
+      envoyGateway,
+      metallb,
+      log: io.out,
+    });
+  if (!envoyGateway) return undefined;
+  const started = performance.now();
+  const report = await waitGatewaysSettled(kubeconfig, metallb, GATEWAY_SETTLE_SECONDS);
+  const proxies = await waitProxiesRolledOut(kubeconfig, GATEWAY_SETTLE_SECONDS);
+  io.out(`rehearsal: Envoy Gateway's proxies rolled out: ${proxies.join(', ') || '(none)'}`);
+  io.out(
+    `rehearsal: Gateways and routes ${report.problems.length === 0 ? 'settled' : `not settled after ${GATEWAY_SETTLE_SECONDS} s`} in ${Math.round(performance.now() - started)} ms`,
+  );
+  return report;
 }
 
 function isRehearsalKubeconfig(file: string): boolean {

@@ -13,7 +13,7 @@ import { isAlive } from '../deploy/workdir';
 import { ToolError } from '../errors';
 import type { Components } from './components';
 import { KWOK_NODE_ANNOTATION } from './nodes';
-import { residentBytes, type SupervisorPlan, type SupervisorState } from './supervisor';
+import { type ComponentPlan, residentBytes, type SupervisorPlan, type SupervisorState } from './supervisor';
 
 /** The root of every rehearsal's directory, at the project root (deploy uses `.blueprint/`). */
 export const REHEARSAL_ROOT = '.blueprint-rehearsal';
@@ -255,6 +255,7 @@ export async function startCluster(
     stoppedFile: path.join(cluster, 'stopped.json'),
     ttlSeconds: options.limits.ttlSeconds,
     memoryLimitBytes: options.limits.memoryLimitBytes,
+    lateComponentsFile: path.join(cluster, LATE_COMPONENTS_FILE),
     components: [
       {
         name: 'etcd',
@@ -453,6 +454,51 @@ async function waitReady(
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
   throw new ToolError(`the rehearsal API server was not ready within 90 s: ${lastError}`);
+}
+
+/** The file (in the cluster directory) that hands the supervisor components to start late. */
+const LATE_COMPONENTS_FILE = 'late-components.json';
+
+/**
+ * Has the running cluster's supervisor start `components` next to the others (the add-on
+ * controllers, once the deploy installed what they need): they stop with the cluster, at its
+ * time or memory limit, and a death of one stops it. Returns their pids once each started (its
+ * `readyPort` open, when it has one); names already running are refused.
+ */
+export async function startLateComponents(
+  root: string,
+  environment: string,
+  components: readonly ComponentPlan[],
+  timeoutSeconds: number,
+): Promise<Record<string, number>> {
+  const cluster = path.join(root, rehearsalPaths(environment).cluster);
+  const file = path.join(cluster, LATE_COMPONENTS_FILE);
+  const before = readJson<SupervisorState>(path.join(cluster, 'state.json'))?.pids ?? {};
+  const taken = components.filter((component) => (before[component.name] ?? 0) > 0);
+  if (taken.length > 0)
+    throw new ToolError(
+      `the rehearsal's supervisor refused to start ${components.map((c) => c.name).join(', ')}: already running: ${taken.map((c) => c.name).join(', ')}`,
+    );
+  for (const old of [file, `${file}.started`, `${file}.refused`]) fs.rmSync(old, { force: true });
+  fs.writeFileSync(`${file}.tmp`, `${JSON.stringify({ components }, null, 2)}\n`);
+  fs.renameSync(`${file}.tmp`, file);
+  const names = components.map((component) => component.name);
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  while (Date.now() < deadline) {
+    const stopped = readJson<{ reason: string }>(path.join(cluster, 'stopped.json'));
+    if (stopped) throw new ToolError(`the rehearsal cluster stopped: ${stopped.reason}`);
+    if (fs.existsSync(`${file}.refused`))
+      throw new ToolError(
+        `the rehearsal's supervisor refused to start ${names.join(', ')}: ${fs.readFileSync(`${file}.refused`, 'utf8').trim()}`,
+      );
+    const pids = readJson<SupervisorState>(path.join(cluster, 'state.json'))?.pids ?? {};
+    if (names.every((name) => (pids[name] ?? 0) > 0))
+      return Object.fromEntries(names.map((name) => [name, pids[name] as number]));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new ToolError(
+    `the rehearsal's supervisor did not start ${names.join(', ')} within ${timeoutSeconds} s (logs in ${path.relative(root, cluster)}/logs/)`,
+  );
 }
 
 /** Stops the rehearsal cluster of `environment` (if it runs) and waits until every component is gone. */

@@ -13,6 +13,10 @@ export interface Components {
   readonly kubeScheduler: string;
   readonly kubeadm: string;
   readonly kwok: string;
+  /** Envoy Gateway's control plane (`envoy-gateway server|certgen`), run as a local process. */
+  readonly envoyGateway: string;
+  /** MetalLB's controller, which assigns LoadBalancer Services their addresses, run as a local process. */
+  readonly metallbController: string;
   /** Terraform's CLI configuration that installs the built provider from a filesystem mirror. */
   readonly terraformRc: string;
   /** The version the built hashicorp/kubernetes provider is published under in that mirror. */
@@ -72,6 +76,8 @@ export function findComponents(env: NodeJS.ProcessEnv = process.env): Components
     kubeScheduler: cached('kube-scheduler'),
     kubeadm: cached('kubeadm'),
     kwok: cached('kwok'),
+    envoyGateway: cached('envoy-gateway'),
+    metallbController: cached('metallb-controller'),
     terraformRc: fs.existsSync(path.join(cacheRoot(env), 'terraform.rc'))
       ? path.join(cacheRoot(env), 'terraform.rc')
       : undefined,
@@ -87,7 +93,7 @@ export function findComponents(env: NodeJS.ProcessEnv = process.env): Components
   if (missing.length > 0) {
     missing.splice(0, missing.length, ...new Set(missing));
     throw new ToolError(
-      `the rehearsal cluster's components are not built (missing: ${missing.join(', ')} in ${bin}); build them once with \`npm run cluster:build\` (a cold build takes about 20 minutes, later runs seconds)`,
+      `the rehearsal cluster's components are not built (missing: ${missing.join(', ')} in ${bin}); build them once with \`npm run cluster:build\` (a cold build takes about 30 minutes, later runs seconds)`,
     );
   }
   return found as Components;

@@ -1,5 +1,6 @@
 // What a rehearsal found: which workloads became ready, where their pods landed, and what the
 // cluster refused. Pure: it judges the objects read from the rehearsal's API server.
+import { addressSpan, ipv4Number } from '../../environments/schema/addons-rules';
 import type { RehearsalNode } from './nodes';
 
 interface Meta {
@@ -157,5 +158,133 @@ export function judgeRehearsal(objects: ClusterObjects, nodes: readonly Rehearsa
     );
   }
   lines.unshift(`rehearsal: ${ready} of ${workloads.length} workloads ready on ${nodes.length} nodes`);
+  return { lines, problems };
+}
+
+interface Condition {
+  readonly type: string;
+  readonly status: string;
+  readonly reason?: string;
+  readonly message?: string;
+}
+
+interface ParentRef {
+  readonly group?: string;
+  readonly kind?: string;
+  readonly name: string;
+  readonly namespace?: string;
+  readonly sectionName?: string;
+  readonly port?: number;
+}
+
+/** Gateway API objects as the rehearsal's API server holds them, and MetalLB's address pools. */
+export interface GatewayObjects {
+  readonly gateways: readonly {
+    metadata: Meta;
+    spec: { gatewayClassName: string };
+    status?: { addresses?: { type?: string; value: string }[]; conditions?: Condition[] };
+  }[];
+  /** HTTPRoutes and GRPCRoutes (kind set). */
+  readonly routes: readonly {
+    kind: string;
+    metadata: Meta;
+    spec: { parentRefs?: ParentRef[] };
+    status?: { parents?: { parentRef: ParentRef; controllerName: string; conditions?: Condition[] }[] };
+  }[];
+  /** The address ranges of MetalLB's IPAddressPools (`first-last` or CIDR); none without MetalLB. */
+  readonly pools: readonly string[];
+}
+
+function conditionIs(conditions: readonly Condition[] | undefined, type: string): Condition | undefined {
+  return conditions?.find((condition) => condition.type === type);
+}
+
+/** `Accepted`, `Programmed`, ... that are not True, as `Type=Status (Reason: message)`. */
+function unmet(conditions: readonly Condition[] | undefined, types: readonly string[]): string[] {
+  return types.flatMap((type) => {
+    const condition = conditionIs(conditions, type);
+    if (condition?.status === 'True') return [];
+    if (!condition) return [`${type} not reported`];
+    return [
+      `${type}=${condition.status} (${condition.reason ?? 'no reason'}${condition.message ? `: ${condition.message.split('\n')[0]?.slice(0, 200)}` : ''})`,
+    ];
+  });
+}
+
+/**
+ * Judges the Gateway API objects after the real Envoy Gateway and MetalLB controller saw them:
+ * - every Gateway is Accepted and Programmed, with an address, from a MetalLB pool when there is one;
+ * - every HTTPRoute and GRPCRoute is, for each Gateway it attaches to, Accepted with ResolvedRefs.
+ * A route whose parent is a Service (GAMMA, the mesh) is listed as not judged: no mesh
+ * implementation runs in a rehearsal.
+ */
+export function judgeGateways(objects: GatewayObjects): RehearsalReport {
+  const lines: string[] = [];
+  const problems: string[] = [];
+  const spans = objects.pools.map(addressSpan).filter((span) => span !== undefined);
+  const inPool = (address: string) => {
+    const value = ipv4Number(address);
+    return value !== undefined && spans.some((span) => value >= span.first && value <= span.last);
+  };
+  const sorted = <T extends { metadata: Meta }>(items: readonly T[]) =>
+    [...items].sort((a, b) =>
+      `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(
+        `${b.metadata.namespace}/${b.metadata.name}`,
+      ),
+    );
+  for (const gateway of sorted(objects.gateways)) {
+    const name = `${gateway.metadata.namespace}/${gateway.metadata.name}`;
+    const addresses = (gateway.status?.addresses ?? []).map((address) => address.value);
+    const wrong = [...unmet(gateway.status?.conditions, ['Accepted', 'Programmed'])];
+    if (addresses.length === 0) wrong.push('no address');
+    else if (spans.length > 0) {
+      const outside = addresses.filter((address) => !inPool(address));
+      if (outside.length > 0)
+        wrong.push(`address ${outside.join(', ')} in no MetalLB pool (${objects.pools.join(', ')})`);
+    }
+    if (wrong.length > 0) problems.push(`Gateway ${name}: ${wrong.join('; ')}`);
+    lines.push(
+      `  ${wrong.length === 0 ? 'programmed' : 'NOT READY '} Gateway     ${name.padEnd(40)} ${addresses.join(', ') || '(no address)'}`,
+    );
+  }
+  let meshOnly = 0;
+  for (const route of [...objects.routes].sort((a, b) =>
+    `${a.kind}/${a.metadata.namespace}/${a.metadata.name}`.localeCompare(
+      `${b.kind}/${b.metadata.namespace}/${b.metadata.name}`,
+    ),
+  )) {
+    const namespace = route.metadata.namespace ?? 'default';
+    const name = `${namespace}/${route.metadata.name}`;
+    const parents = route.spec.parentRefs ?? [];
+    const gateways = parents.filter((parent) => (parent.kind ?? 'Gateway') === 'Gateway');
+    if (gateways.length === 0) {
+      meshOnly++;
+      continue;
+    }
+    const wrong: string[] = [];
+    for (const parent of gateways) {
+      const parentNamespace = parent.namespace ?? namespace;
+      const status = route.status?.parents?.find(
+        (entry) =>
+          entry.parentRef.name === parent.name &&
+          (entry.parentRef.namespace ?? namespace) === parentNamespace &&
+          entry.parentRef.sectionName === parent.sectionName,
+      );
+      const where = `${parentNamespace}/${parent.name}${parent.sectionName ? `/${parent.sectionName}` : ''}`;
+      if (!status) wrong.push(`no status for its parent ${where}`);
+      else {
+        const missing = unmet(status.conditions, ['Accepted', 'ResolvedRefs']);
+        if (missing.length > 0) wrong.push(`on ${where}: ${missing.join(', ')}`);
+      }
+    }
+    if (wrong.length > 0) problems.push(`${route.kind} ${name}: ${wrong.join('; ')}`);
+    lines.push(
+      `  ${wrong.length === 0 ? 'accepted  ' : 'NOT READY '} ${route.kind.padEnd(11)} ${name.padEnd(40)} ${gateways.map((parent) => `${parent.namespace ?? namespace}/${parent.name}${parent.sectionName ? `/${parent.sectionName}` : ''}`).join(', ')}`,
+    );
+  }
+  const judged = objects.routes.length - meshOnly;
+  lines.unshift(
+    `rehearsal: ${objects.gateways.length} Gateways and ${judged} routes judged by Envoy Gateway${meshOnly > 0 ? `; ${meshOnly} mesh routes (parent a Service) not judged: no mesh implementation runs in a rehearsal` : ''}`,
+  );
   return { lines, problems };
 }

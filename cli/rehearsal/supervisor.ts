@@ -1,6 +1,9 @@
 // The rehearsal cluster's supervisor: one detached process that starts the components in
 // order, watches them, and stops them all, by itself, when one dies, when they use more memory
 // than allowed, when the time limit is reached, or on SIGTERM (`blueprint rehearse --stop`).
+// Components that can only start once the deploy installed what they need (the add-on
+// controllers: their CRDs, namespaces and certificates) are handed over later through
+// `lateComponentsFile`, and live and die with the cluster like the others.
 //
 // Run as: node -r bin/register-ts.js cli/rehearsal/supervisor.ts <plan.json>
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -33,6 +36,13 @@ export interface SupervisorPlan {
   readonly ttlSeconds: number;
   /** The cluster stops when its components' resident memory exceeds this. */
   readonly memoryLimitBytes: number;
+  /**
+   * A file the supervisor polls (every second) once everything started: when it appears, holds
+   * `{ "components": ComponentPlan[] }` and names no component already running, they are
+   * started in order too and added to the state file (renamed to `<file>.started` when read).
+   * A file it cannot use is renamed to `<file>.refused` with the reason inside.
+   */
+  readonly lateComponentsFile?: string;
 }
 
 /** The running cluster, as `--status` reads it. */
@@ -112,8 +122,7 @@ async function supervise(plan: SupervisorPlan): Promise<void> {
   process.on('SIGHUP', () => stop('stopped: the terminal went away (SIGHUP)', 0));
 
   const started = new Date();
-  for (const component of plan.components) {
-    if (stopping) return;
+  const startComponent = async (component: ComponentPlan): Promise<boolean> => {
     const log = fs.openSync(path.join(plan.logDir, `${component.name}.log`), 'a');
     const [command, ...args] = component.argv;
     const child = spawn(command as string, args, {
@@ -134,22 +143,58 @@ async function supervise(plan: SupervisorPlan): Promise<void> {
         await waitForPort(component.readyPort, (component.readySeconds ?? 60) * 1000, child);
       } catch (error) {
         stop(`${component.name} did not start: ${(error as Error).message}; see ${component.name}.log`, 1);
-        return;
+        return false;
       }
     }
-  }
-  const state: SupervisorState = {
-    supervisorPid: process.pid,
-    startedAt: started.toISOString(),
-    stopsAt: new Date(started.getTime() + plan.ttlSeconds * 1000).toISOString(),
-    pids: Object.fromEntries([...children].map(([name, child]) => [name, child.pid ?? 0])),
+    return true;
   };
-  fs.writeFileSync(plan.stateFile, `${JSON.stringify(state, null, 2)}\n`);
+  for (const component of plan.components) {
+    if (stopping) return;
+    if (!(await startComponent(component))) return;
+  }
+  const writeState = () => {
+    const state: SupervisorState = {
+      supervisorPid: process.pid,
+      startedAt: started.toISOString(),
+      stopsAt: new Date(started.getTime() + plan.ttlSeconds * 1000).toISOString(),
+      pids: Object.fromEntries([...children].map(([name, child]) => [name, child.pid ?? 0])),
+    };
+    const temporary = `${plan.stateFile}.tmp`;
+    fs.writeFileSync(temporary, `${JSON.stringify(state, null, 2)}\n`);
+    fs.renameSync(temporary, plan.stateFile);
+  };
+  writeState();
+  let lateBusy = false;
+  const startLate = async (file: string) => {
+    lateBusy = true;
+    try {
+      let late: readonly ComponentPlan[];
+      try {
+        late = (JSON.parse(fs.readFileSync(file, 'utf8')) as { components: ComponentPlan[] }).components;
+        if (!Array.isArray(late)) throw new Error('no components list');
+        const taken = late.filter((component) => children.has(component.name)).map((c) => c.name);
+        if (taken.length > 0) throw new Error(`already running: ${taken.join(', ')}`);
+      } catch (error) {
+        fs.writeFileSync(`${file}.refused`, `${(error as Error).message}\n`);
+        fs.rmSync(file, { force: true });
+        return;
+      }
+      fs.renameSync(file, `${file}.started`);
+      for (const component of late) {
+        if (stopping || !(await startComponent(component))) return;
+        writeState();
+      }
+    } finally {
+      lateBusy = false;
+    }
+  };
   setTimeout(
     () => stop(`stopped by itself after its time limit (${plan.ttlSeconds} s)`, 0),
     plan.ttlSeconds * 1000,
   );
   setInterval(() => {
+    if (plan.lateComponentsFile && !lateBusy && !stopping && fs.existsSync(plan.lateComponentsFile))
+      void startLate(plan.lateComponentsFile);
     const used = [...children.values()].reduce((sum, child) => sum + residentBytes(child.pid ?? 0), 0);
     peakBytes = Math.max(peakBytes, used);
     if (used > plan.memoryLimitBytes)

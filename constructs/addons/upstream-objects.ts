@@ -47,6 +47,60 @@ export interface UpstreamObjectsProps {
 
 const WORKLOAD_KINDS = new Set(['Deployment', 'DaemonSet', 'StatefulSet', 'Job']);
 
+/**
+ * Helm's install order (pkg/releaseutil/kind_sorter.go, InstallOrder): what a pod needs (its
+ * ServiceAccount, Secrets, ConfigMaps, RBAC) before the workloads, so that an apply in file
+ * order creates no pod that the API server refuses for a missing ServiceAccount. Other kinds
+ * (custom resources, webhook configurations) follow, in their upstream order.
+ */
+const INSTALL_ORDER = [
+  'PriorityClass',
+  'Namespace',
+  'NetworkPolicy',
+  'ResourceQuota',
+  'LimitRange',
+  'PodSecurityPolicy',
+  'PodDisruptionBudget',
+  'ServiceAccount',
+  'Secret',
+  'SecretList',
+  'ConfigMap',
+  'StorageClass',
+  'PersistentVolume',
+  'PersistentVolumeClaim',
+  'CustomResourceDefinition',
+  'ClusterRole',
+  'ClusterRoleList',
+  'ClusterRoleBinding',
+  'ClusterRoleBindingList',
+  'Role',
+  'RoleList',
+  'RoleBinding',
+  'RoleBindingList',
+  'Service',
+  'DaemonSet',
+  'Pod',
+  'ReplicationController',
+  'ReplicaSet',
+  'Deployment',
+  'HorizontalPodAutoscaler',
+  'StatefulSet',
+  'Job',
+  'CronJob',
+  'IngressClass',
+  'Ingress',
+  'APIService',
+];
+
+/** The objects in {@link INSTALL_ORDER} (a stable sort: same kinds keep their order). */
+export function inInstallOrder<T extends { kind: string }>(objects: readonly T[]): T[] {
+  const rank = (kind: string) => {
+    const index = INSTALL_ORDER.indexOf(kind);
+    return index === -1 ? INSTALL_ORDER.length : index;
+  };
+  return [...objects].sort((a, b) => rank(a.kind) - rank(b.kind));
+}
+
 function clone<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
@@ -140,7 +194,7 @@ export class UpstreamObjects extends Construct {
     const moves = props.namespaces ?? {};
     const settled = new Set<string>();
     const objects = new Map<string, ApiObject>();
-    for (const original of props.objects) {
+    for (const original of inInstallOrder(props.objects)) {
       const object = clone(original);
       const namespace = object.metadata.namespace;
       if (namespace !== undefined && moves[namespace] !== undefined)

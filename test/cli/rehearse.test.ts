@@ -57,6 +57,19 @@ describeWithCluster('blueprint rehearse: every shipped environment on a real con
         /rehearsal: changes: Terraform Plan: \d+ to add, 0 to change, 0 to destroy\.; Kubernetes \d+ objects applied, 0 pruned$/m,
       );
       expect(result.stdout).toContain(`rehearsal of ${env} passed`);
+      // The real Envoy Gateway and MetalLB controller took the blueprint's objects: the Gateway
+      // has an address from the environment's MetalLB pool, every route is accepted.
+      expect(result.stdout).toMatch(
+        /^rehearsal: envoy-gateway \(pid \d+\) and metallb-controller \(pid \d+\) ready in \d+ ms$/m,
+      );
+      expect(result.stdout).toContain('rehearsal: GatewayClass envoy-gateway accepted by Envoy Gateway');
+      const pool = env === 'test' ? '10\\.30\\.1\\.24\\d' : '10\\.21\\.2\\.24\\d';
+      expect(result.stdout).toMatch(new RegExp(`^ {2}programmed Gateway {5}gateway/public +${pool}$`, 'm'));
+      const routes = result.stdout
+        .split('\n')
+        .filter((line) => /^ {2}\S+ +(HTTPRoute|GRPCRoute) /.test(line));
+      expect(routes.length).toBe(env === 'test' ? 2 : 5);
+      expect(routes.filter((line) => !line.startsWith('  accepted '))).toEqual([]);
       expect(result.stdout).toMatch(/Apply complete! Resources: \d+ added, 0 changed, 0 destroyed/);
       expect(result.stdout).toMatch(
         new RegExp(
@@ -202,6 +215,11 @@ describeWithCluster('blueprint rehearse: every shipped environment on a real con
       const again = await project.run(['rehearse', '--env', 'prod', '--keep']);
       expect(again.stdout).toContain('deploying prod again onto the kept cluster');
       expect(again.stdout).toContain('No changes.');
+      // The add-on controllers run on with the kept cluster, and still accept the Gateway.
+      expect(again.stdout).toMatch(
+        /^rehearsal: envoy-gateway and metallb-controller already run on the kept cluster at /m,
+      );
+      expect(again.stdout).toMatch(/^ {2}programmed Gateway {5}gateway\/public +10\.20\.2\.24\d$/m);
       // Nothing is pruned: not even the EndpointSlices the controller copies the ApplySet label onto.
       expect(again.stdout).toMatch(
         /rehearsal: changes: Terraform No changes\.[^;]*; Kubernetes \d+ objects applied, 0 pruned$/m,

@@ -17,8 +17,8 @@
 # Environment:
 #   BLUEPRINT_CACHE     cache root (default $HOME/.cache/platform-blueprint)
 #   CLUSTER_COMPONENTS  components to build, space or comma separated
-#                       (default: "etcd kube kwok terraform-provider-kubernetes";
-#                       see README.md)
+#                       (default: "etcd kube kwok terraform-provider-kubernetes
+#                       envoy-gateway metallb-controller"; see README.md)
 #   CLUSTER_FORCE=1     ignore the cache and rebuild the selected components
 #
 # Go toolchain notes (what was needed and why):
@@ -29,6 +29,9 @@
 #     Go 1.22 GODEBUG defaults for the k8s binaries (the behaviour they were
 #     released with).
 #   * kwok v0.8.0 and the provider need Go >= 1.26.0 / 1.26.3 (their go.mod).
+#   * Envoy Gateway v1.2.8 says go 1.23.1 (its module here keeps Go 1.23's
+#     GODEBUG defaults); MetalLB v0.16.1 says go 1.25.0. Both build with Go
+#     1.26 as they are; neither needs a newer GOTOOLCHAIN.
 #   So this script needs Go >= 1.26.3 and uses whatever `go` is on PATH
 #   (GOTOOLCHAIN is left as configured; on these machines it is `local`).
 set -euo pipefail
@@ -37,7 +40,8 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CACHE=${BLUEPRINT_CACHE:-$HOME/.cache/platform-blueprint}
 BIN=$CACHE/bin
 KEYS=$BIN/.keys
-COMPONENTS=${CLUSTER_COMPONENTS:-etcd kube kwok terraform-provider-kubernetes}
+DEFAULT_COMPONENTS="etcd kube kwok terraform-provider-kubernetes envoy-gateway metallb-controller"
+COMPONENTS=${CLUSTER_COMPONENTS:-$DEFAULT_COMPONENTS}
 COMPONENTS=${COMPONENTS//,/ }
 MIN_GO=1.26.3
 
@@ -52,6 +56,13 @@ KUBE_TAGS=selinux,notest,providerless
 KUBE_COMMANDS="kube-apiserver kube-controller-manager kube-scheduler kubeadm"
 
 KWOK_VERSION=v0.8.0
+
+# Add-on controllers the rehearsal runs as local processes against its API
+# server (cli/rehearsal/addon-controllers.ts), so that Gateway API objects are
+# accepted by a real implementation and LoadBalancer Services get addresses.
+ENVOY_GATEWAY_VERSION=v1.2.8 # the release the envoyGateway add-on installs; the proxy's .info has no Origin, so no commit is known
+METALLB_VERSION=v0.16.1
+METALLB_COMMIT=791dfcc63ced7a6b3e869131eae75e645150fff0 # tag v0.16.1 (proxy .info Origin)
 
 # Terraform provider: the module proxy does not serve the v2.38.0 commit (see
 # README.md), only main of 2026-08-21 (3.2.1 + unreleased commits).
@@ -98,19 +109,48 @@ cache_hit() { # name key outputs...
 	for f in "$@"; do [ -e "$f" ] || return 1; done
 }
 
-# go_build name dir out pkg tags ldflags
+# patched_module name dir module patch work: copies `module` (as dir/go.mod
+# requires it) from the module cache, where `go mod download` checked it against
+# go.sum, to work/src, applies `patch` (a unified diff against the module's root)
+# to the copy, and writes work/go.mod + work/go.sum: dir's own, plus a replace
+# directive to the copy, for `go build -modfile=work/go.mod`. The module cache
+# and the committed go.mod stay untouched. (`go build -overlay` cannot do this:
+# it refuses to replace files beneath GOMODCACHE.)
+patched_module() {
+	local name=$1 dir=$2 mod=$3 patch=$4 work=$5 src
+	command -v patch >/dev/null || die "$name: the 'patch' program is needed (Debian: apt-get install patch)"
+	src=$(module_dir "$dir" "$mod") && [ -d "$src" ] || die "$name: $mod is not in the module cache"
+	rm -rf "$work" && mkdir -p "$work"
+	cp -R "$src" "$work/src" && chmod -R u+w "$work/src"
+	patch -d "$work/src" -p1 --forward --batch --no-backup-if-mismatch --quiet <"$patch" ||
+		die "$name: $patch does not apply to $mod (was the pin changed?)"
+	cp "$dir/go.mod" "$work/go.mod" && cp "$dir/go.sum" "$work/go.sum"
+	printf '\nreplace %s => %s\n' "$mod" "$work/src" >>"$work/go.mod"
+}
+
+# go_build name dir out pkg tags ldflags [module patch]
+# With module and patch: builds `module` with the patch applied (patched_module).
 go_build() {
-	local name=$1 dir=$2 out=$3 pkg=$4 tags=$5 ldflags=$6 t
+	local name=$1 dir=$2 out=$3 pkg=$4 tags=$5 ldflags=$6 mod=${7:-} patch=${8:-} t
+	local work=$CACHE/build/$name
 	(
 		cd "$dir"
 		export CGO_ENABLED=0 GOFLAGS="-trimpath -buildvcs=false -mod=readonly"
 		t=$(now)
 		go mod download || die "$name: go mod download failed (output above: a go.sum mismatch, or the Go module proxy $(go env GOPROXY) is unreachable or does not serve a pinned version)"
 		log "$name: modules downloaded in $(elapsed "$t")s"
+		local modfile=()
+		if [ -n "$patch" ]; then
+			patched_module "$name" "$dir" "$mod" "$patch" "$work"
+			modfile=(-modfile "$work/go.mod")
+			log "$name: $mod patched with $(basename "$patch") ($(grep -c '^+++ b/' "$patch") files) in $work/src"
+		fi
 		t=$(now)
-		go build -tags "$tags" -ldflags "$ldflags" -o "$out.tmp" "$pkg" || die "$name: go build failed (output above)"
+		go build "${modfile[@]}" -tags "$tags" -ldflags "$ldflags" -o "$out.tmp" "$pkg" || die "$name: go build failed (output above)"
 		log "$name: compiled+linked in $(elapsed "$t")s"
 	) || exit 1
+	rm -rf "$work"
+	rmdir "$CACHE/build" 2>/dev/null || true
 	mv -f "$out.tmp" "$out"
 }
 
@@ -118,6 +158,11 @@ check_go() {
 	command -v go >/dev/null || die "go is not on PATH (need Go >= $MIN_GO)"
 	GO_VERSION=$(go env GOVERSION)
 	ver_ge "${GO_VERSION#go}" "$MIN_GO" || die "need Go >= $MIN_GO, found $GO_VERSION"
+}
+
+# module_dir dir module: where the Go module cache holds `module` as required by dir/go.mod.
+module_dir() {
+	(cd "$1" && GOFLAGS=-mod=readonly go list -m -f '{{.Dir}}' "$2")
 }
 
 # ---- components -------------------------------------------------------------
@@ -192,6 +237,63 @@ build_kwok() {
 	echo "$key" >"$KEYS/kwok"
 	log "kwok: $(du -h "$out" | cut -f1) $out"
 	record "kwok $KWOK_VERSION" built "$(elapsed "$t")"
+}
+
+# Envoy Gateway's control plane (cmd/envoy-gateway: server, certgen, version).
+# ldflags as upstream's tools/make/golang.mk (envoyGatewayVersion = the tag;
+# gitCommitID left empty: unknown here). The Gateway API version it reports
+# comes from the build info (sigs.k8s.io/gateway-api v1.2.1). Its CRDs come
+# from the blueprint itself: the envoyGateway add-on vendors them
+# (addons/envoyGateway/crds.yaml) and deploy installs them from the lock.
+# envoy-gateway/rehearsal.patch (applied to a copy, see patched_module) makes the listeners and
+# the certificate directory that upstream hard-codes for a Pod (/certs, :8081,
+# :8080, 0.0.0.0:18000) settable from the environment; see the patch's header.
+build_envoy_gateway() {
+	local dir=$HERE/envoy-gateway out=$BIN/envoy-gateway t ld key patch
+	t=$(now)
+	patch=$dir/rehearsal.patch
+	ld="-s -w -X github.com/envoyproxy/gateway/internal/cmd/version.envoyGatewayVersion=$ENVOY_GATEWAY_VERSION"
+	key="envoy-gateway $ENVOY_GATEWAY_VERSION $(module_key "$dir" "$ld" "$GO_VERSION" "$(sha256sum <"$patch")")"
+	if cache_hit envoy-gateway "$key" "$out"; then
+		log "envoy-gateway: cached ($key)"
+		record "envoy-gateway $ENVOY_GATEWAY_VERSION" cached "$(elapsed "$t")"
+		return
+	fi
+	log "envoy-gateway: building github.com/envoyproxy/gateway $ENVOY_GATEWAY_VERSION"
+	rm -f "$KEYS/envoy-gateway"
+	go_build envoy-gateway "$dir" "$out" github.com/envoyproxy/gateway/cmd/envoy-gateway "" "$ld" \
+		github.com/envoyproxy/gateway "$patch"
+	"$out" version | grep -qx "ENVOY_GATEWAY_VERSION: $ENVOY_GATEWAY_VERSION" ||
+		die "envoy-gateway: envoy-gateway version does not report $ENVOY_GATEWAY_VERSION"
+	echo "$key" >"$KEYS/envoy-gateway"
+	log "envoy-gateway: $(du -h "$out" | cut -f1) $out"
+	record "envoy-gateway $ENVOY_GATEWAY_VERSION" built "$(elapsed "$t")"
+}
+
+# MetalLB's controller (IP address assignment for LoadBalancer Services; the
+# speaker, which announces them, is not built: nothing to announce to on
+# loopback). ldflags as upstream's controller/Dockerfile (gitCommit,
+# gitBranch; the version 0.16.1 is a constant in internal/version). No branch
+# is known from the module proxy: gitBranch gets the tag. Its CRDs come from
+# the blueprint's metallb add-on (addons/metallb/crds.yaml), as for Envoy Gateway.
+build_metallb_controller() {
+	local dir=$HERE/metallb out=$BIN/metallb-controller t ld key
+	t=$(now)
+	ld="-s -w -X go.universe.tf/metallb/internal/version.gitCommit=$METALLB_COMMIT"
+	ld+=" -X go.universe.tf/metallb/internal/version.gitBranch=$METALLB_VERSION"
+	key="metallb-controller $METALLB_VERSION $(module_key "$dir" "$ld" "$GO_VERSION")"
+	if cache_hit metallb-controller "$key" "$out"; then
+		log "metallb-controller: cached ($key)"
+		record "metallb-controller $METALLB_VERSION" cached "$(elapsed "$t")"
+		return
+	fi
+	log "metallb-controller: building go.universe.tf/metallb/controller $METALLB_VERSION"
+	rm -f "$KEYS/metallb-controller"
+	go_build metallb-controller "$dir" "$out" go.universe.tf/metallb/controller "" "$ld"
+	"$out" --help 2>&1 | grep -q -- '-webhook-mode' || die "metallb-controller: $out --help does not list -webhook-mode"
+	echo "$key" >"$KEYS/metallb-controller"
+	log "metallb-controller: $(du -h "$out" | cut -f1) $out"
+	record "metallb-controller $METALLB_VERSION" built "$(elapsed "$t")"
 }
 
 # A standalone kwok needs Stage objects (kwokctl normally supplies them): blueprint rehearse
@@ -277,11 +379,11 @@ log "cache: $CACHE"
 for c in $COMPONENTS; do
 	case $c in
 	etcd) ;;
-	kube | kwok | terraform-provider-kubernetes) [ -n "${GO_VERSION:-}" ] || check_go ;;
+	kube | kwok | terraform-provider-kubernetes | envoy-gateway | metallb-controller) [ -n "${GO_VERSION:-}" ] || check_go ;;
 	cronhpa)
 		die "cronhpa: not buildable here: the Go module proxy serves no version of github.com/AliyunContainerService/kubernetes-cronhpa-controller (403 'not available' for @v/list, @latest and @master); see tools/cluster/README.md"
 		;;
-	*) die "unknown component '$c' (known: etcd kube kwok terraform-provider-kubernetes)" ;;
+	*) die "unknown component '$c' (known: $DEFAULT_COMPONENTS)" ;;
 	esac
 done
 
@@ -291,6 +393,8 @@ for c in $COMPONENTS; do
 	kube) build_kube ;;
 	kwok) build_kwok ;;
 	terraform-provider-kubernetes) build_terraform_provider_kubernetes ;;
+	envoy-gateway) build_envoy_gateway ;;
+	metallb-controller) build_metallb_controller ;;
 	esac
 done
 

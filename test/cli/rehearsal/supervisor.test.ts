@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { startLateComponents } from '../../../cli/rehearsal/cluster';
 import type { ComponentPlan, SupervisorPlan, SupervisorState } from '../../../cli/rehearsal/supervisor';
 import { REPO_ROOT } from '../../support/cli';
 
@@ -27,11 +28,15 @@ async function until(what: () => boolean, ms = 20_000): Promise<void> {
 }
 
 describe('the rehearsal supervisor', () => {
+  // Laid out as a rehearsal's cluster directory, so that startLateComponents finds it.
+  let root: string;
   let dir: string;
   beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'blueprint-supervisor-'));
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'blueprint-supervisor-'));
+    dir = path.join(root, '.blueprint-rehearsal', 'env', 'cluster');
+    fs.mkdirSync(dir, { recursive: true });
   });
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
   /** Starts the supervisor; resolves once every component runs (its state file is written). */
   async function start(
@@ -45,6 +50,7 @@ describe('the rehearsal supervisor', () => {
       stoppedFile: path.join(dir, 'stopped.json'),
       ttlSeconds: limits.ttlSeconds ?? 600,
       memoryLimitBytes: limits.memoryLimitBytes ?? 2 ** 40,
+      lateComponentsFile: path.join(dir, 'late-components.json'),
     };
     fs.writeFileSync(path.join(dir, 'plan.json'), JSON.stringify(plan));
     const child = spawn(
@@ -121,5 +127,37 @@ describe('the rehearsal supervisor', () => {
     expect(await run.exited).toBe(0);
     expect(run.reason()).toBe('stopped on request (SIGTERM)');
     expect(Object.values(run.state?.pids ?? {}).some(alive)).toBe(false);
+  });
+
+  it('starts components handed over late, and stops them with the cluster', async () => {
+    const run = await start([sleeper('a')]);
+    const late = await startLateComponents(
+      root,
+      'env',
+      [sleeper('controller-1'), sleeper('controller-2')],
+      20,
+    );
+    expect(Object.keys(late)).toEqual(['controller-1', 'controller-2']);
+    const state = JSON.parse(fs.readFileSync(path.join(dir, 'state.json'), 'utf8')) as SupervisorState;
+    expect(Object.keys(state.pids)).toEqual(['a', 'controller-1', 'controller-2']);
+    expect(Object.values(late).every(alive)).toBe(true);
+    // The same names again are refused, and nothing else changes.
+    await expect(startLateComponents(root, 'env', [sleeper('controller-1')], 20)).rejects.toThrow(
+      "the rehearsal's supervisor refused to start controller-1: already running: controller-1",
+    );
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
+    expect(Object.values(late).some(alive)).toBe(false);
+  });
+
+  it('stops everything when a late component dies, naming it', async () => {
+    const run = await start([sleeper('a')]);
+    await startLateComponents(root, 'env', [{ name: 'late', argv: ['sh', '-c', 'sleep 1; exit 4'] }], 20);
+    expect(await run.exited).toBe(1);
+    expect(run.reason()).toBe('late exited (code 4); see late.log');
+    expect(Object.values(run.state?.pids ?? {}).some(alive)).toBe(false);
+    await expect(startLateComponents(root, 'env', [sleeper('b')], 5)).rejects.toThrow(
+      'the rehearsal cluster stopped: late exited (code 4); see late.log',
+    );
   });
 });
