@@ -260,6 +260,18 @@ export const addons = z
       .describe(
         'A registry mirror that holds the add-on images under their upstream paths (e.g. registry.example.com/mirror/quay.io/tigera/operator:v1.34.13), for data centres without internet access. @default - the upstream registries',
       ),
+    imageDigests: z
+      .record(
+        z.string().regex(/^[a-z0-9.-]+(:\d{1,5})?(\/[a-z0-9._-]+)+:[A-Za-z0-9._-]+$/, {
+          error:
+            'is not an image reference with a tag and without a digest (e.g. quay.io/metallb/controller:v0.16.1)',
+        }),
+        z.string().regex(/^sha256:[a-f0-9]{64}$/, { error: 'is not a digest (sha256: and 64 hex digits)' }),
+      )
+      .optional()
+      .describe(
+        'Digests pinned per add-on image, by its upstream reference (e.g. quay.io/metallb/controller:v0.16.1: sha256:…, from `crane digest` or `skopeo inspect`); every place the add-ons name the image gets `@sha256:…` (behind `imageRegistry` too: a mirror keeps digests). The upstream manifests pin tags only. @default - tags only',
+      ),
     calico,
     cephCsi,
     envoyGateway,

@@ -19,6 +19,7 @@ import { DefaultDenyNetworkPolicy } from '../../constructs/guardrails/default-de
 import { anywhere, podsIn, tcpPorts } from '../../constructs/guardrails/network-peer';
 import { ServiceScrape } from '../../constructs/observability/service-scrape';
 import type { PodPlacement, PodToleration } from '../../constructs/scheduling/pod-placement';
+import { InputError } from '../../environments/input-error';
 import type { LoadedEnvironment } from '../../environments/load';
 import type { EnvironmentSpec } from '../../environments/schema';
 import { announcePool } from '../../environments/schema/addons-rules';
@@ -26,6 +27,7 @@ import { otlpTarget } from '../kubernetes/monitoring-chart';
 import { POOL_LABEL, placementFor } from '../kubernetes/placement';
 import { MANAGED_BY_LABELS } from '../labels';
 import { ADDON_NAMESPACES, addonNamespaces, cephDrivers, installed } from './catalog';
+import { imagesIn, pinImageDigests } from './image-digests';
 import { vendored } from './vendored';
 
 /** The label naming the add-on on each of its objects. */
@@ -286,6 +288,41 @@ export class AddonsChart extends Chart {
         priorityClassName: platformPriority,
       });
     }
+    this.env = env;
+  }
+
+  private readonly env: LoadedEnvironment;
+
+  /**
+   * The objects, with the image digests the environment pins (`addons.imageDigests`): each
+   * pinned image, wherever the add-ons name it, as `image:tag@sha256:…`. A pinned image that no
+   * add-on uses is the user's mistake (exit 2), not something to ignore.
+   */
+  public override toJson(): unknown[] {
+    const objects = super.toJson();
+    const { addons } = this.env.spec;
+    const pins = Object.entries(addons.imageDigests ?? {});
+    if (pins.length === 0) return objects;
+    const digests = new Map(
+      pins.map(([reference, digest]) => [mirroredImage(reference, addons.imageRegistry), digest]),
+    );
+    const used = new Set<string>();
+    const pinned = pinImageDigests(objects, digests, used);
+    const unused = pins.filter(([reference]) => !used.has(mirroredImage(reference, addons.imageRegistry)));
+    if (unused.length > 0) {
+      const images = [...imagesIn(objects)]
+        .map((image) => (addons.imageRegistry ? image.slice(addons.imageRegistry.length + 1) : image))
+        .sort();
+      throw new InputError(
+        unused.map(([reference, digest]) => ({
+          file: this.env.file,
+          path: `addons.imageDigests.${reference}`,
+          value: digest,
+          message: `pins an image no installed add-on uses; they use: ${images.join(', ')}`,
+        })),
+      );
+    }
+    return pinned;
   }
 
   /**

@@ -85,4 +85,53 @@ describe('bad add-on input', () => {
       /addons\.envoyGateway\.exposure: "LoadBalancer" needs something that hands out LoadBalancer addresses/,
     );
   });
+
+  const digest = `sha256:${'ab'.repeat(32)}`;
+  it('refuses a digest for an image no add-on uses, and a digest that is not one', async () => {
+    await refused(
+      (text) =>
+        text.replace(
+          'addons:\n',
+          `addons:\n  imageDigests:\n    quay.io/metallb/controller:v0.15.0: ${digest}\n    quay.io/metallb/speaker:v0.16.1: latest\n`,
+        ),
+      /addons\.imageDigests\.quay\.io\/metallb\/speaker:v0\.16\.1: "latest" is not a digest \(sha256: and 64 hex digits\)/,
+    );
+    const stderr = await refused(
+      (text) =>
+        text.replace(
+          'addons:\n',
+          `addons:\n  imageDigests:\n    quay.io/metallb/controller:v0.15.0: ${digest}\n`,
+        ),
+      /environments\/test\.yaml: addons\.imageDigests\.quay\.io\/metallb\/controller:v0\.15\.0: "sha256:(ab){32}" pins an image no installed add-on uses; they use: /,
+    );
+    expect(stderr).toContain('quay.io/metallb/controller:v0.16.1');
+  });
+});
+
+describe('pinned add-on image digests', () => {
+  let project: TempProject;
+  beforeAll(() => {
+    project = new TempProject();
+  });
+  afterAll(() => project.dispose());
+
+  it('pin every place an add-on names the image, behind the mirror too', async () => {
+    const digest = `sha256:${'cd'.repeat(32)}`;
+    project.write(
+      'environments/test.yaml',
+      project
+        .read('environments/test.yaml')
+        .replace(
+          'addons:\n',
+          `addons:\n  imageRegistry: registry.example.com/mirror\n  imageDigests:\n    docker.io/envoyproxy/gateway:v1.2.8: ${digest}\n`,
+        ),
+    );
+    const result = await project.run(['synth', '--env', 'test', '--out', 'out']);
+    expect([result.code, result.stderr]).toEqual([0, '']);
+    const addons = fs.readFileSync(project.path('out/test/kubernetes/addons.yaml'), 'utf8');
+    const pinned = `registry.example.com/mirror/docker.io/envoyproxy/gateway:v1.2.8@${digest}`;
+    // The controller, the certgen Job and the shutdown manager inside Envoy Gateway's own configuration.
+    expect(addons.split(pinned).length - 1).toBe(3);
+    expect(addons).not.toMatch(/envoyproxy\/gateway:v1\.2\.8(?!@)/);
+  });
 });
