@@ -1,3 +1,4 @@
+import { kubernetesMinor } from '../core/kubernetes-version';
 import { ValidationError } from '../core/validation-error';
 /** The kubeadm configuration API versions the blueprint writes. */
 export type KubeadmApiVersion = 'kubeadm.k8s.io/v1beta3' | 'kubeadm.k8s.io/v1beta4';
@@ -8,14 +9,13 @@ export type KubeadmApiVersion = 'kubeadm.k8s.io/v1beta3' | 'kubeadm.k8s.io/v1bet
  * deprecated there and kubeadm before 1.31 does not know v1beta4.
  */
 export function kubeadmApiVersion(kubernetesVersion: string): KubeadmApiVersion {
-  const match = /^v?(\d+)\.(\d+)\.(\d+)$/.exec(kubernetesVersion);
-  if (!match) {
+  const minor = kubernetesMinor(kubernetesVersion);
+  if (minor === undefined) {
     throw new ValidationError(
       `kubeadmApiVersion: 'kubernetesVersion' (${JSON.stringify(kubernetesVersion)}) must be x.y.z`,
     );
   }
-  const [major, minor] = [Number(match[1]), Number(match[2])];
-  return major > 1 || minor >= 31 ? 'kubeadm.k8s.io/v1beta4' : 'kubeadm.k8s.io/v1beta3';
+  return minor >= 31 ? 'kubeadm.k8s.io/v1beta4' : 'kubeadm.k8s.io/v1beta3';
 }
 
 /** One extra argument in v1beta4's list shape. */

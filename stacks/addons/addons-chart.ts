@@ -14,6 +14,7 @@ import {
   UpstreamObjects,
   type WorkloadSettings,
 } from '../../constructs/addons/upstream-objects';
+import { kubernetesMinor } from '../../constructs/core/kubernetes-version';
 import { AllowNetworkPolicy } from '../../constructs/guardrails/allow-network-policy';
 import { DefaultDenyNetworkPolicy } from '../../constructs/guardrails/default-deny-network-policy';
 import { anywhere, podsIn, tcpPorts } from '../../constructs/guardrails/network-peer';
@@ -59,7 +60,7 @@ function keep(object: PlainObject, spec: EnvironmentSpec): boolean {
   // Gateway API's "safe upgrades" policy is admissionregistration.k8s.io/v1, which Kubernetes
   // serves from 1.30 on; on older clusters it cannot be created.
   if (object.kind.startsWith('ValidatingAdmissionPolicy'))
-    return Number(/^1\.(\d+)/.exec(spec.kubernetesVersion)?.[1] ?? 0) >= 30;
+    return (kubernetesMinor(spec.kubernetesVersion) ?? 0) >= 30;
   return true;
 }
 

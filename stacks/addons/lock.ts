@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { kubernetesMinor } from '../../constructs/core/kubernetes-version';
 import type { EnvironmentSpec } from '../../environments/schema';
 import type { OutputFile } from '../output-file';
 import { installedAddons } from './catalog';
@@ -74,7 +75,7 @@ export function addonLock(spec: EnvironmentSpec): AddonLock {
  * TLSRoute is one; Envoy Gateway watches TLSRoutes only where the CRD exists.
  */
 function skippedCrds(file: string, kubernetesVersion: string): { crd: string; reason: string }[] {
-  const minor = Number(/^1\.(\d+)\./.exec(kubernetesVersion)?.[1] ?? 0);
+  const minor = kubernetesMinor(kubernetesVersion) ?? 0;
   if (minor >= 31) return [];
   const skipped: { crd: string; reason: string }[] = [];
   for (const doc of fs.readFileSync(path.join(ROOT, file), 'utf8').split(/^---[^\n]*$/m)) {

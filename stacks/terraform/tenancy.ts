@@ -6,6 +6,7 @@ import { PriorityClassV1 } from '@cdktf/provider-kubernetes/lib/priority-class-v
 import { ResourceQuotaV1 } from '@cdktf/provider-kubernetes/lib/resource-quota-v1';
 import { RoleBindingV1 } from '@cdktf/provider-kubernetes/lib/role-binding-v1';
 import type { Construct } from 'constructs';
+import { kubernetesMinor } from '../../constructs/core/kubernetes-version';
 import {
   AUDITOR,
   PLATFORM_ADMIN,
@@ -30,7 +31,7 @@ export const TEAM_LABEL = 'platform-blueprint.io/team';
 
 /** The labels of a team namespace: managed-by, team, Pod Security Admission, then the user's own. */
 export function namespaceLabels(spec: EnvironmentSpec, ns: NamespaceSpec): Record<string, string> {
-  const minor = /^1\.(\d+)\./.exec(spec.kubernetesVersion)?.[1];
+  const minor = kubernetesMinor(spec.kubernetesVersion);
   return {
     ...MANAGED_BY_LABELS,
     ...ns.labels,
@@ -165,7 +166,7 @@ export function addTenancy(scope: Construct, spec: EnvironmentSpec): Map<string,
   // PrometheusRule, prometheus-operator; node-exporter needs host access, so privileged) unless it
   // is a team namespace, and the add-ons' namespaces, each at the Pod Security level its pods
   // need (the exceptions are written down in stacks/addons/catalog.ts).
-  const minor = /^1\.(\d+)\./.exec(spec.kubernetesVersion)?.[1];
+  const minor = kubernetesMinor(spec.kubernetesVersion);
   const version = minor === undefined ? 'latest' : `v1.${minor}`;
   const platformNamespaces = [
     { name: spec.observability.namespace, enforce: 'privileged' as const, auditAndWarn: 'baseline' as const },
