@@ -74,7 +74,13 @@ export interface PlanOptions {
 /** How the runner judges a finished step, beyond its exit code. */
 export type StepCheck =
   | { readonly type: 'tool'; readonly tool: ToolName }
-  | { readonly type: 'kubeconfig'; readonly path: string; readonly context: string }
+  | {
+      readonly type: 'kubeconfig';
+      readonly path: string;
+      readonly context: string;
+      /** kubeadm's clusterName (the environment's name), to recognise its default context. @default - not known */
+      readonly clusterName?: string;
+    }
   | { readonly type: 'env'; readonly variable: string; readonly why: string }
   | { readonly type: 'identity'; readonly environment: string; readonly allowRehearsal: boolean }
   | { readonly type: 'nodes-joined'; readonly expected: readonly string[] }
@@ -156,7 +162,12 @@ function preflightSteps(target: DeployTarget, parts: readonly DeployPart[]): Ste
     phase: 'preflight',
     title: `kubeconfig ${target.kubeconfig} has context ${target.context}`,
     kind: 'check',
-    check: { type: 'kubeconfig', path: target.kubeconfig, context: target.context },
+    check: {
+      type: 'kubeconfig',
+      path: target.kubeconfig,
+      context: target.context,
+      clusterName: target.environment,
+    },
   });
   if (parts.includes('terraform') && target.backendType === 'pg') {
     steps.push({

@@ -203,7 +203,12 @@ function judgeRun(step: Step, result: ExecResult, access: ClusterAccess, cwd: st
 function judgeCheck(step: Step, context: RunContext): Verdict {
   const check = step.check;
   if (check?.type === 'kubeconfig') {
-    const problem = kubeconfigProblem(check.path, check.context, context.access.environmentFile);
+    const problem = kubeconfigProblem(
+      check.path,
+      check.context,
+      context.access.environmentFile,
+      check.clusterName,
+    );
     return problem
       ? { status: 'failed', detail: 'missing', failure: { kind: 'tool', message: problem } }
       : { status: 'ok', detail: '' };
@@ -222,31 +227,81 @@ function judgeCheck(step: Step, context: RunContext): Verdict {
   return { status: 'ok', detail: '' };
 }
 
-/** Why a kubeconfig cannot reach the context, or undefined when it has the context. */
+/** The user kubeadm's admin.conf names; its context is `kubernetes-admin@<clusterName>`. */
+export const KUBEADM_ADMIN_USER = 'kubernetes-admin';
+
+interface KubeconfigContext {
+  readonly name: string;
+  readonly cluster?: string;
+  readonly user?: string;
+}
+
+/**
+ * Why a kubeconfig cannot reach the context, or undefined when it can. Besides a missing file or
+ * context, it recognises kubeadm's admin.conf names: a context still called
+ * `kubernetes-admin@<clusterName>` (it says what to rename), and kubeadm's user
+ * `kubernetes-admin` shared by contexts of different clusters, which is what merging two sites'
+ * admin.conf files leaves: one entry, the first file's certificate, sent to both clusters.
+ */
 export function kubeconfigProblem(
   file: string,
   context: string,
   environmentFile: string,
+  clusterName?: string,
 ): string | undefined {
   const fix = `set cluster.kubeconfig.path and cluster.kubeconfig.context in ${environmentFile}`;
+  const docs = 'docs/host-provisioning.md, "Kubeconfig names"';
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch {
     return `no kubeconfig at ${file}; copy the cluster's admin kubeconfig there, or ${fix}`;
   }
-  let contexts: string[];
+  let contexts: KubeconfigContext[];
   try {
-    const parsed = parse(text) as { contexts?: { name?: unknown }[] } | null;
-    contexts = (parsed?.contexts ?? [])
-      .map((entry) => entry?.name)
-      .filter((name): name is string => typeof name === 'string');
+    const parsed = parse(text) as {
+      contexts?: { name?: unknown; context?: { cluster?: unknown; user?: unknown } }[];
+    } | null;
+    contexts = (parsed?.contexts ?? []).flatMap((entry) =>
+      typeof entry?.name === 'string'
+        ? [
+            {
+              name: entry.name,
+              ...(typeof entry.context?.cluster === 'string' ? { cluster: entry.context.cluster } : {}),
+              ...(typeof entry.context?.user === 'string' ? { user: entry.context.user } : {}),
+            },
+          ]
+        : [],
+    );
   } catch {
     return `kubeconfig ${file} is not valid YAML; repair it, or ${fix}`;
   }
-  if (!contexts.includes(context)) {
-    const known = contexts.length > 0 ? `it has ${contexts.join(', ')}` : 'it has no contexts';
+  const mine = contexts.find((entry) => entry.name === context);
+  if (mine === undefined) {
+    const kubeadmDefault = clusterName === undefined ? undefined : `${KUBEADM_ADMIN_USER}@${clusterName}`;
+    if (kubeadmDefault !== undefined && contexts.some((entry) => entry.name === kubeadmDefault)) {
+      return (
+        `kubeconfig ${file} has no context ${context}, but kubeadm's default context ${kubeadmDefault}; rename it: ` +
+        `kubectl --kubeconfig=${file} config rename-context ${kubeadmDefault} ${context} ` +
+        `(and give its user a name of its own before merging another cluster's admin.conf, see ${docs}), or set cluster.kubeconfig.context to ${kubeadmDefault} in ${environmentFile}`
+      );
+    }
+    const names = contexts.map((entry) => entry.name);
+    const known = names.length > 0 ? `it has ${names.join(', ')}` : 'it has no contexts';
     return `kubeconfig ${file} has no context ${context} (${known}); add the context, or ${fix}`;
+  }
+  if (mine.user === KUBEADM_ADMIN_USER) {
+    const others = contexts.filter(
+      (entry) =>
+        entry.user === KUBEADM_ADMIN_USER && entry.cluster !== mine.cluster && entry.name !== mine.name,
+    );
+    if (others.length > 0) {
+      return (
+        `kubeconfig ${file}: context ${context} and ${others.map((entry) => entry.name).join(', ')} share kubeadm's user ${KUBEADM_ADMIN_USER} for different clusters; ` +
+        `a merged kubeconfig keeps one ${KUBEADM_ADMIN_USER}, so one cluster gets the other's certificate. ` +
+        `Rename the user in each admin.conf before merging (e.g. ${clusterName ?? 'prod'}-admin), see ${docs}`
+      );
+    }
   }
   return undefined;
 }

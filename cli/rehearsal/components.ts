@@ -15,6 +15,11 @@ export interface Components {
   readonly kwok: string;
   /** Envoy Gateway's control plane (`envoy-gateway server|certgen`), run as a local process. */
   readonly envoyGateway: string;
+  /**
+   * Envoy Gateway's CLI, built with it (the same module and build): `egctl experimental
+   * translate` is its own Gateway API -> xDS translation, which the translation tests run.
+   */
+  readonly egctl: string;
   /** MetalLB's controller, which assigns LoadBalancer Services their addresses, run as a local process. */
   readonly metallbController: string;
   /** Terraform's CLI configuration that installs the built provider from a filesystem mirror. */
@@ -77,6 +82,7 @@ export function findComponents(env: NodeJS.ProcessEnv = process.env): Components
     kubeadm: cached('kubeadm'),
     kwok: cached('kwok'),
     envoyGateway: cached('envoy-gateway'),
+    egctl: cached('egctl'),
     metallbController: cached('metallb-controller'),
     terraformRc: fs.existsSync(path.join(cacheRoot(env), 'terraform.rc'))
       ? path.join(cacheRoot(env), 'terraform.rc')

@@ -168,6 +168,9 @@ export async function readGatewayObjects(kubeconfig: string, metallb: boolean): 
     await list<Omit<GatewayObjects['routes'][number], 'kind'>>('grpcroutes.gateway.networking.k8s.io'),
     metallb ? await list<{ spec?: { addresses?: string[] } }>('ipaddresspools.metallb.io') : [],
   ];
+  const proxyServices = (await list<NonNullable<GatewayObjects['proxyServices']>[number]>('services')).filter(
+    (service) => service.metadata.labels?.['gateway.envoyproxy.io/owning-gateway-name'] !== undefined,
+  );
   return {
     gateways,
     routes: [
@@ -175,6 +178,7 @@ export async function readGatewayObjects(kubeconfig: string, metallb: boolean): 
       ...grpc.map((route) => ({ ...route, kind: 'GRPCRoute' })),
     ],
     pools: pools.flatMap((pool) => pool.spec?.addresses ?? []),
+    proxyServices,
   };
 }
 

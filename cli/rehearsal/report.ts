@@ -193,6 +193,12 @@ export interface GatewayObjects {
   }[];
   /** The address ranges of MetalLB's IPAddressPools (`first-last` or CIDR); none without MetalLB. */
   readonly pools: readonly string[];
+  /**
+   * The proxies' Services Envoy Gateway made (labelled with their Gateway): a Gateway behind a
+   * ClusterIP Service (the in-cluster lanes Gateway) gets that cluster IP as its address, which
+   * is in no MetalLB pool and must not be. @default [] - every Gateway is judged as LoadBalancer
+   */
+  readonly proxyServices?: readonly { metadata: Meta; spec: { type?: string; clusterIP?: string } }[];
 }
 
 function conditionIs(conditions: readonly Condition[] | undefined, type: string): Condition | undefined {
@@ -236,8 +242,20 @@ export function judgeGateways(objects: GatewayObjects): RehearsalReport {
     const name = `${gateway.metadata.namespace}/${gateway.metadata.name}`;
     const addresses = (gateway.status?.addresses ?? []).map((address) => address.value);
     const wrong = [...unmet(gateway.status?.conditions, ['Accepted', 'Programmed'])];
+    const proxyService = (objects.proxyServices ?? []).find(
+      (service) =>
+        service.metadata.labels?.['gateway.envoyproxy.io/owning-gateway-name'] === gateway.metadata.name &&
+        service.metadata.labels?.['gateway.envoyproxy.io/owning-gateway-namespace'] ===
+          gateway.metadata.namespace,
+    );
     if (addresses.length === 0) wrong.push('no address');
-    else if (spans.length > 0) {
+    else if (proxyService?.spec.type === 'ClusterIP') {
+      // In-cluster only: its address is its proxies' cluster IP, never a pool address.
+      if (!addresses.includes(proxyService.spec.clusterIP ?? ''))
+        wrong.push(
+          `address ${addresses.join(', ')} is not its proxy Service's cluster IP ${proxyService.spec.clusterIP}`,
+        );
+    } else if (spans.length > 0) {
       const outside = addresses.filter((address) => !inPool(address));
       if (outside.length > 0)
         wrong.push(`address ${outside.join(', ')} in no MetalLB pool (${objects.pools.join(', ')})`);

@@ -1,27 +1,43 @@
 import { ValidationError } from '../core/validation-error';
 /** Props of {@link ApiServerCheckScript}. */
 export interface ApiServerCheckScriptProps {
-  /** The master the script runs on, named in its header. */
+  /** The master the script runs on, named in its header and messages. */
   readonly hostName: string;
-  /** kube-apiserver's secure port on this master. */
-  readonly apiServerPort: number;
-  /** HAProxy's frontend port on this master. */
-  readonly haproxyPort: number;
+  /** Port of HAProxy's stats listener on 127.0.0.1 (`/stats;csv`). */
+  readonly statsPort: number;
+  /** Name of HAProxy's frontend and backend for the API servers. */
+  readonly proxyName: string;
   /**
-   * Seconds each HTTPS request may take; keep the two requests together below the
-   * vrrp_script timeout.
+   * Seconds the stats request may take; keep it below the vrrp_script timeout.
    * @default 1
    */
   readonly requestTimeoutSeconds?: number;
+  /**
+   * A file whose existence makes the `haproxy` check fail at once: the hand-off script
+   * (HaproxyHandoffScript) creates it before HAProxy stops, so that keepalived gives up the VIP
+   * while HAProxy still serves.
+   * @default - no marker
+   */
+  readonly stoppingMarker?: string;
+}
+
+/** What the script checks, its one argument. */
+export enum ApiServerCheck {
+  /** HAProxy runs and its API server frontend is open (listening). */
+  HAPROXY = 'haproxy',
+  /** HAProxy has at least one API server up (its backend is UP). */
+  APISERVERS = 'apiservers',
 }
 
 /**
- * The keepalived `vrrp_script` of a master: succeeds only when the local kube-apiserver
- * answers `GET /healthz` and so does the API through this master's HAProxy. A master whose
- * apiserver or HAProxy is broken thus loses the VIP (its priority drops by the script's weight).
- * The certificate is not verified: /healthz carries no secret, and the apiserver's certificate
- * names no loopback address. Install as root, mode 0755 (keepalived's script security refuses
- * scripts others can write). A pure renderer: `render()` returns the text.
+ * keepalived's `vrrp_script` of a master (named after the kubeadm HA guide's check_apiserver.sh):
+ * it checks the API endpoint this master offers on the VIP, which is HAProxy, through HAProxy's
+ * local stats listener. `haproxy` succeeds while HAProxy answers and its frontend is open;
+ * `apiservers` while HAProxy has at least one API server up. The local kube-apiserver is
+ * deliberately not checked on its own: HAProxy routes around a dead one, so moving the VIP for
+ * it would only reset every connection through the VIP. Install as root, mode 0755
+ * (keepalived's script security refuses scripts others can write). Needs curl and awk.
+ * A pure renderer: `render()` returns the text.
  */
 export class ApiServerCheckScript {
   /** The file mode the script must have: executable, writable only by its owner. */
@@ -29,48 +45,74 @@ export class ApiServerCheckScript {
   private readonly props: ApiServerCheckScriptProps;
 
   constructor(props: ApiServerCheckScriptProps) {
-    for (const key of ['apiServerPort', 'haproxyPort'] as const) {
-      const value = props[key];
-      if (!Number.isInteger(value) || value < 1 || value > 65535) {
-        throw new ValidationError(`ApiServerCheckScript: '${key}' (${value}) must be a port from 1 to 65535`);
-      }
-    }
-    if (props.apiServerPort === props.haproxyPort) {
+    if (!Number.isInteger(props.statsPort) || props.statsPort < 1 || props.statsPort > 65535) {
       throw new ValidationError(
-        `ApiServerCheckScript: 'haproxyPort' (${props.haproxyPort}) must differ from 'apiServerPort' (${props.apiServerPort})`,
+        `ApiServerCheckScript: 'statsPort' (${props.statsPort}) must be a port from 1 to 65535`,
       );
     }
     const timeout = props.requestTimeoutSeconds ?? 1;
     if (!Number.isInteger(timeout) || timeout < 1 || timeout > 60) {
       throw new ValidationError(`ApiServerCheckScript: 'requestTimeoutSeconds' (${timeout}) must be 1 to 60`);
     }
-    if (!/^[A-Za-z0-9._-]+$/.test(props.hostName)) {
+    if (props.stoppingMarker !== undefined && !/^\/[A-Za-z0-9._/-]+$/.test(props.stoppingMarker)) {
       throw new ValidationError(
-        `ApiServerCheckScript: 'hostName' (${JSON.stringify(props.hostName)}) must be a host name`,
+        `ApiServerCheckScript: 'stoppingMarker' (${JSON.stringify(props.stoppingMarker)}) must be an absolute path`,
       );
+    }
+    for (const key of ['hostName', 'proxyName'] as const) {
+      if (!/^[A-Za-z0-9._-]+$/.test(props[key])) {
+        throw new ValidationError(
+          `ApiServerCheckScript: '${key}' (${JSON.stringify(props[key])}) must be a name of letters, digits, ".", "_" and "-"`,
+        );
+      }
     }
     this.props = props;
   }
 
-  /** The script text (POSIX sh; needs curl). */
+  /** The script text (POSIX sh; needs curl and awk). */
   render(): string {
-    const { hostName, apiServerPort, haproxyPort } = this.props;
+    const { hostName, statsPort, proxyName } = this.props;
     const timeout = this.props.requestTimeoutSeconds ?? 1;
+    const url = `http://127.0.0.1:${statsPort}/stats;csv`;
     return [
       '#!/bin/sh',
-      `# keepalived health check of ${hostName}: exit 0 only when the local kube-apiserver and this`,
-      "# master's HAProxy frontend both answer GET /healthz. Any failure lowers this master's VRRP",
-      '# priority below every healthy master, so the VIP moves away.',
+      `# keepalived's checks of HAProxy on ${hostName}, read from HAProxy's stats listener ${url}:`,
+      `#   ${ApiServerCheck.HAPROXY}: exit 0 while HAProxy answers and its frontend ${proxyName} is open.`,
+      '#     keepalived gives this check weight 0: failing, this master gives up the VIP at once.',
+      `#   ${ApiServerCheck.APISERVERS}: exit 0 while HAProxy has at least one API server up.`,
+      '#     Failing, this master only ranks lower when the masters elect a new holder of the VIP.',
+      '# The local kube-apiserver is not checked on its own: HAProxy routes around a dead one.',
       '# Generated by platform-blueprint; edit the environment and run `blueprint synth` instead.',
       'set -u',
       '',
-      'healthz() {',
-      `  curl --silent --show-error --fail --insecure --max-time ${timeout} --output /dev/null \\`,
-      '    "https://127.0.0.1:$1/healthz"',
+      `case "\${1:-}" in`,
+      `  ${ApiServerCheck.HAPROXY} | ${ApiServerCheck.APISERVERS}) ;;`,
+      `  *) echo "usage: $0 ${ApiServerCheck.HAPROXY}|${ApiServerCheck.APISERVERS}" >&2; exit 2 ;;`,
+      'esac',
+      ...(this.props.stoppingMarker === undefined
+        ? []
+        : [
+            '# The hand-off before HAProxy stops (ExecStop of haproxy.service) marks it as stopping.',
+            `if [ "$1" = ${ApiServerCheck.HAPROXY} ] && [ -e '${this.props.stoppingMarker}' ]; then`,
+            `  echo "check-apiserver: HAProxy on ${hostName} is stopping (${this.props.stoppingMarker} exists): this master gives up the VIP" >&2`,
+            '  exit 1',
+            'fi',
+          ]),
+      `stats=$(curl --silent --show-error --fail --max-time ${timeout} '${url}' 2>&1) || {`,
+      `  echo "check-apiserver: HAProxy on ${hostName} does not answer on its stats listener 127.0.0.1:${statsPort} (not running?): $stats" >&2`,
+      '  exit 1',
       '}',
-      '',
-      `healthz ${apiServerPort} || { echo "kube-apiserver on port ${apiServerPort} is not healthy" >&2; exit 1; }`,
-      `healthz ${haproxyPort} || { echo "HAProxy on port ${haproxyPort} does not reach a healthy apiserver" >&2; exit 1; }`,
+      '# CSV columns: 1 proxy, 2 FRONTEND, BACKEND or a server, 18 status.',
+      'status() {',
+      `  printf '%s\\n' "$stats" | awk -F, -v row="$1" '$1 == "${proxyName}" && $2 == row { print $18; exit }'`,
+      '}',
+      `if [ "$1" = ${ApiServerCheck.HAPROXY} ]; then`,
+      '  frontend=$(status FRONTEND)',
+      `  [ "$frontend" = OPEN ] || { echo "check-apiserver: HAProxy's frontend ${proxyName} on ${hostName} is not open (status: \${frontend:-missing})" >&2; exit 1; }`,
+      'else',
+      '  backend=$(status BACKEND)',
+      `  [ "$backend" = UP ] || { echo "check-apiserver: HAProxy on ${hostName} has no API server up (backend ${proxyName}: \${backend:-missing})" >&2; exit 1; }`,
+      'fi',
       'exit 0',
       '',
     ].join('\n');

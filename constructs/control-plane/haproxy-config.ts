@@ -29,13 +29,42 @@ export interface HaproxyConfigProps {
    * @default - health checks use TLS without verification (`verify none`)
    */
   readonly checkCaFile?: string;
-  /** Milliseconds between health checks of a server. @default 1000 */
+  /**
+   * Milliseconds between health checks of a server (`inter`); after a first failure, and until
+   * the server is marked down or passes again, checks come at half this interval (`fastinter`).
+   * @default 2000
+   */
   readonly checkIntervalMs?: number;
-  /** Failed checks before a server is marked down. @default 2 */
+  /**
+   * Milliseconds a health check may wait for the answer (`timeout check`): long enough for a
+   * /readyz slowed down by etcd (kube-apiserver's own etcd checks time out after 2 s).
+   * @default 5000
+   */
+  readonly checkTimeoutMs?: number;
+  /** Failed checks before a server is marked down. @default 3 */
   readonly checkFall?: number;
   /** Passed checks before a server is taken back. @default 2 */
   readonly checkRise?: number;
-  /** Milliseconds a connection attempt to an apiserver may take before it is retried. @default 1000 */
+  /**
+   * Port of the stats listener, bound to 127.0.0.1 only: `/stats` (HTML, `;csv` for CSV) and
+   * `/metrics` (Prometheus). keepalived's check script reads it.
+   * @default 8404
+   */
+  readonly statsPort?: number;
+  /**
+   * Seconds an old HAProxy process may keep serving the connections it holds after a reload
+   * (`hard-stop-after`). Without it, the hour-long idle timeouts of watches keep old processes,
+   * with the old configuration, alive for up to an hour.
+   * @default 30
+   */
+  readonly hardStopAfterSeconds?: number;
+  /**
+   * Milliseconds a connection attempt to an apiserver may take before it is retried on another
+   * server. On a LAN a connection is up in well under a millisecond; 500 ms covers a busy host
+   * while a request routed to a master that just lost its link waits only that long before the
+   * retry, so that with the client's own SYN retry (1 s) it still answers within 2 s.
+   * @default 500
+   */
   readonly connectTimeoutMs?: number;
   /** Connection attempts per request; the retries go to another server. @default 3 */
   readonly retries?: number;
@@ -49,16 +78,20 @@ export interface HaproxyConfigProps {
 
 /**
  * Renders haproxy.cfg for a master: a TCP frontend on `frontendPort` that balances every
- * master's kube-apiserver. Health checks send `GET /readyz` over TLS: a stopping apiserver fails
- * it at once and keeps serving for its `--shutdown-delay-duration` (kubeadm configuration), so it
- * is marked down after `checkFall` checks before it closes its port; its sessions are left to
- * finish (closing them at mark-down cut requests in flight). A refused connection is retried on
- * another server (`retries`, `option redispatch 1`) for an apiserver that dies without notice.
- * Every timeout is set (`haproxy -c` warns otherwise). A pure renderer: `render()` returns the text.
+ * master's kube-apiserver by least connections, and a local stats listener. Health checks send
+ * `GET /readyz` over TLS (as the kubeadm HA guide, with /readyz instead of /healthz): a stopping
+ * apiserver fails it at once and keeps serving for its `--shutdown-delay-duration` (kubeadm
+ * configuration), so it is marked down before it closes its port; its sessions are left to
+ * finish (closing them at mark-down would cut requests in flight, and cut every watch at once
+ * when a slow etcd fails every check together). A refused connection is retried on another
+ * server (`retries`, `option redispatch 1`) for an apiserver that dies without notice. Every
+ * timeout is set (`haproxy -c` warns otherwise). A pure renderer: `render()` returns the text.
  */
 export class HaproxyConfig {
   /** Name of the frontend and the backend. */
   public static readonly NAME = 'kube-apiserver';
+  /** Name of the local stats frontend. */
+  public static readonly STATS = 'stats';
   private readonly props: HaproxyConfigProps;
 
   constructor(props: HaproxyConfigProps) {
@@ -88,11 +121,13 @@ export class HaproxyConfig {
     }
     const positive: (keyof HaproxyConfigProps)[] = [
       'checkIntervalMs',
+      'checkTimeoutMs',
       'checkFall',
       'checkRise',
       'connectTimeoutMs',
       'retries',
       'idleTimeoutSeconds',
+      'hardStopAfterSeconds',
     ];
     for (const key of positive) {
       const value = props[key];
@@ -100,14 +135,21 @@ export class HaproxyConfig {
         throw new ValidationError(`HaproxyConfig: '${key}' (${String(value)}) must be a whole number >= 1`);
       }
     }
+    const stats = props.statsPort ?? 8404;
+    if (!Number.isInteger(stats) || stats < 1 || stats > 65535 || stats === props.frontendPort) {
+      throw new ValidationError(
+        `HaproxyConfig: 'statsPort' (${stats}) must be a port from 1 to 65535 other than 'frontendPort' (${props.frontendPort})`,
+      );
+    }
     this.props = props;
   }
 
   /** The haproxy.cfg text. */
   render(): string {
     const p = this.props;
-    const inter = p.checkIntervalMs ?? 1000;
-    const fall = p.checkFall ?? 2;
+    const inter = p.checkIntervalMs ?? 2000;
+    const fastinter = Math.max(1, Math.round(inter / 2));
+    const fall = p.checkFall ?? 3;
     const rise = p.checkRise ?? 2;
     const idle = p.idleTimeoutSeconds ?? 3600;
     const verify = p.checkCaFile === undefined ? 'verify none' : `verify required ca-file ${p.checkCaFile}`;
@@ -118,6 +160,9 @@ export class HaproxyConfig {
       '    log stdout format raw local0 info',
       // No global maxconn: HAProxy derives it from the file descriptor limit it is given; a
       // fixed value above that limit makes it refuse to start ("Cannot raise FD limit").
+      '    # After a reload the old process closes what it still serves (watches) after this long;',
+      '    # clients reconnect to the new one. Without it old processes live as long as the idle timeout.',
+      `    hard-stop-after ${p.hardStopAfterSeconds ?? 30}s`,
     ];
     if (p.runAsUser !== undefined) lines.push(`    user ${p.runAsUser}`, `    group ${p.runAsUser}`);
     lines.push(
@@ -130,11 +175,12 @@ export class HaproxyConfig {
       '    # A refused or timed-out connection is retried, on another server each time.',
       `    retries ${p.retries ?? 3}`,
       '    option redispatch 1',
-      `    timeout connect ${p.connectTimeoutMs ?? 1000}ms`,
+      `    timeout connect ${p.connectTimeoutMs ?? 500}ms`,
       '    # Watches and `kubectl logs -f` keep connections open for a long time.',
       `    timeout client ${idle}s`,
       `    timeout server ${idle}s`,
-      `    timeout check ${inter}ms`,
+      '    # A /readyz slowed down by etcd still counts as an answer.',
+      `    timeout check ${p.checkTimeoutMs ?? 5000}ms`,
       '    timeout queue 5s',
       '',
       `frontend ${HaproxyConfig.NAME}`,
@@ -142,17 +188,34 @@ export class HaproxyConfig {
       `    default_backend ${HaproxyConfig.NAME}`,
       '',
       `backend ${HaproxyConfig.NAME}`,
-      '    balance roundrobin',
+      '    # Connections are long-lived (HTTP/2 watches): new ones go to the server with the fewest,',
+      '    # so that a server that comes back gets its share instead of 1/n of new connections only.',
+      '    balance leastconn',
       '    option httpchk',
       '    # /readyz fails as soon as an API server begins to stop (it keeps serving for its',
       '    # --shutdown-delay-duration), so HAProxy takes it out before it closes its port.',
+      '    # Anonymous: kube-apiserver --anonymous-auth=true and system:public-info-viewer (kubeadm defaults).',
       '    http-check send meth GET uri /readyz',
       '    http-check expect status 200',
+      `    # Down after ${fall} failures in a row (the 2nd and later ${fastinter}ms apart), up after ${rise} passes.`,
       '    # A server marked down keeps its sessions: a stopping API server finishes them itself.',
-      `    default-server check check-ssl ${verify} inter ${inter}ms fastinter ${inter}ms downinter ${inter}ms fall ${fall} rise ${rise}`,
+      `    default-server check check-ssl ${verify} inter ${inter}ms fastinter ${fastinter}ms downinter ${inter}ms fall ${fall} rise ${rise}`,
     );
     for (const server of p.servers)
       lines.push(`    server ${server.name} ${server.address}:${p.apiServerPort}`);
+    lines.push(
+      '',
+      "# Local only: keepalived's check script reads /stats;csv, a local agent can scrape /metrics.",
+      `frontend ${HaproxyConfig.STATS}`,
+      '    mode http',
+      `    bind 127.0.0.1:${p.statsPort ?? 8404}`,
+      '    # keepalived polls twice a second: log only errors.',
+      '    option dontlog-normal',
+      '    http-request use-service prometheus-exporter if { path /metrics }',
+      '    stats enable',
+      '    stats uri /stats',
+      '    stats refresh 10s',
+    );
     return `${lines.join('\n')}\n`;
   }
 }

@@ -3,7 +3,7 @@ import { ValidationError } from '../core/validation-error';
 export interface KeepalivedConfigProps {
   /** Identifies this keepalived in logs and `global_defs.router_id`, usually the host name. */
   readonly routerId: string;
-  /** Interface that sends VRRP adverts and carries the VIP, e.g. `eth0`. */
+  /** Interface that sends VRRP adverts and carries the VIP, e.g. `ens18`. */
   readonly interface: string;
   /** VRRP virtual router id, 1-255, unique on the network segment. */
   readonly virtualRouterId: number;
@@ -15,15 +15,22 @@ export interface KeepalivedConfigProps {
    * @default 32
    */
   readonly vipPrefixLength?: number;
-  /** VRRP priority of this router, 1-254; the highest healthy router holds the VIP. */
+  /**
+   * VRRP priority of this router, 1-254. It decides who takes the VIP when nobody holds it (at
+   * start and when the holder fails); it never takes the VIP from a live holder (`nopreempt`).
+   */
   readonly priority: number;
   /**
-   * Initial state. `MASTER` starts advertising at once; `BACKUP` waits for the master-down
-   * timer. Either way the highest priority wins.
-   * @default BACKUP
+   * VRRP version (`vrrp_version` in global_defs): 2 (RFC 3768) or 3 (RFC 5798). Version 3 takes
+   * sub-second adverts and has no authentication; with unicast peering the config then also
+   * says `check_unicast_src`, so that adverts from any address but the peers' are ignored.
+   * @default 2
    */
-  readonly initialState?: 'MASTER' | 'BACKUP';
-  /** Seconds between VRRP adverts. @default 1 */
+  readonly vrrpVersion?: 2 | 3;
+  /**
+   * Seconds between VRRP adverts: whole seconds 1-255 with version 2, centiseconds 0.01-40.95
+   * with version 3. @default 1
+   */
   readonly advertIntervalSeconds?: number;
   /**
    * This router's own address, the source of unicast adverts.
@@ -42,36 +49,46 @@ export interface KeepalivedConfigProps {
    * @default - no VRRP authentication
    */
   readonly authPasswordFile?: string;
-  /** Absolute path of the health check script on the host. */
-  readonly checkScriptPath: string;
   /**
-   * User the check script runs as (`script_user`); keepalived refuses scripts writable by
+   * User the check scripts run as (`script_user`); keepalived refuses scripts writable by
    * anybody but root and this user. The default is root because keepalived 2.2.7 (Debian 12)
    * kills itself during `keepalived -t` when script_user names another user
-   * (acassen/keepalived#2617), which would make the configuration untestable; the script only
-   * runs curl against loopback, and script security keeps non-root users from changing it.
+   * (acassen/keepalived#2617), which would make the configuration untestable; the scripts only
+   * run curl against loopback, and script security keeps non-root users from changing them.
    * @default root
    */
   readonly scriptUser?: string;
-  /** Seconds between checks. @default 1 */
-  readonly checkIntervalSeconds?: number;
+  /** The `vrrp_script`s this router tracks, in order; at least one. */
+  readonly checks: readonly VrrpCheck[];
+}
+
+/** One keepalived `vrrp_script` that the VRRP instance tracks. */
+export interface VrrpCheck {
+  /** Name of the `vrrp_script` block, e.g. `chk_haproxy`. */
+  readonly name: string;
+  /** Absolute path of the script on the host. */
+  readonly scriptPath: string;
+  /** One word passed to the script, e.g. `haproxy`. @default - no argument */
+  readonly argument?: string;
+  /** Seconds between runs. @default 1 */
+  readonly intervalSeconds?: number;
   /** Seconds after which a running check counts as failed. @default 2 */
-  readonly checkTimeoutSeconds?: number;
+  readonly timeoutSeconds?: number;
   /** Consecutive failures before the check is down. @default 2 */
-  readonly checkFall?: number;
+  readonly fall?: number;
   /** Consecutive successes before the check is up again. @default 2 */
-  readonly checkRise?: number;
+  readonly rise?: number;
   /**
-   * Priority change while the check is down; negative, larger in magnitude than the spread of
-   * the routers' priorities, so that a failing router drops below every healthy one.
+   * Priority change while the check is down, −253 to 0. `0`: the router goes to FAULT, gives
+   * up the VIP at once (a priority-0 advert) and takes no part in elections until the check is
+   * up again. Negative: the router only ranks lower in elections (it keeps a VIP it holds).
+   * @default 0
    */
-  readonly checkWeight: number;
+  readonly weight?: number;
 }
 
 /** Name of the VRRP instance in every generated keepalived.conf. */
 export const VRRP_INSTANCE = 'VI_CONTROL_PLANE';
-/** Name of the vrrp_script that checks the API server. */
-export const VRRP_SCRIPT = 'chk_apiserver';
 
 const INTERFACE = /^[A-Za-z0-9_.:@-]{1,15}$/;
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
@@ -80,8 +97,11 @@ const SAFE_PATH = /^\/[A-Za-z0-9._/-]+$/;
 
 /**
  * Renders keepalived.conf for one control-plane router: `global_defs` with script security,
- * a `vrrp_script` that checks the API server, and one `vrrp_instance` that holds the VIP while
- * this router has the highest effective priority. A pure renderer: `render()` returns the text.
+ * the `vrrp_script`s it tracks, and one `vrrp_instance` in `state BACKUP` with `nopreempt`:
+ * the routers elect the holder of the VIP by priority only when nobody holds it, and a holder
+ * keeps it until it fails (a check with weight 0, its keepalived stops, or its adverts stop).
+ * A router that recovers does not take the VIP back, so one failure moves the VIP once.
+ * A pure renderer: `render()` returns the text.
  */
 export class KeepalivedConfig {
   private readonly props: Required<
@@ -92,13 +112,9 @@ export class KeepalivedConfig {
   constructor(props: KeepalivedConfigProps) {
     this.props = {
       vipPrefixLength: 32,
-      initialState: 'BACKUP',
+      vrrpVersion: 2,
       advertIntervalSeconds: 1,
       scriptUser: 'root',
-      checkIntervalSeconds: 1,
-      checkTimeoutSeconds: 2,
-      checkFall: 2,
-      checkRise: 2,
       ...props,
     };
     const p = this.props;
@@ -108,14 +124,45 @@ export class KeepalivedConfig {
     expectMatch('vip', p.vip, IPV4);
     expectInt('vipPrefixLength', p.vipPrefixLength, 1, 32);
     expectInt('priority', p.priority, 1, 254);
-    expectInt('advertIntervalSeconds', p.advertIntervalSeconds, 1, 255);
-    expectMatch('checkScriptPath', p.checkScriptPath, SAFE_PATH);
+    if (p.vrrpVersion !== 2 && p.vrrpVersion !== 3) {
+      throw new ValidationError(`KeepalivedConfig: 'vrrpVersion' (${String(p.vrrpVersion)}) must be 2 or 3`);
+    }
+    if (p.vrrpVersion === 2) {
+      expectInt('advertIntervalSeconds', p.advertIntervalSeconds, 1, 255);
+    } else {
+      const centiseconds = p.advertIntervalSeconds * 100;
+      if (
+        Math.abs(centiseconds - Math.round(centiseconds)) > 1e-9 ||
+        centiseconds < 1 ||
+        centiseconds > 4095
+      ) {
+        throw new ValidationError(
+          `KeepalivedConfig: 'advertIntervalSeconds' (${p.advertIntervalSeconds}) must be 0.01 to 40.95 in steps of 0.01 with VRRP version 3`,
+        );
+      }
+      if (p.authPasswordFile !== undefined) {
+        throw new ValidationError(
+          "KeepalivedConfig: 'authPasswordFile' must be left out with VRRP version 3, which has no authentication (RFC 5798)",
+        );
+      }
+    }
     expectMatch('scriptUser', p.scriptUser, SAFE_WORD);
-    expectInt('checkIntervalSeconds', p.checkIntervalSeconds, 1, 3600);
-    expectInt('checkTimeoutSeconds', p.checkTimeoutSeconds, 1, 3600);
-    expectInt('checkFall', p.checkFall, 1, 100);
-    expectInt('checkRise', p.checkRise, 1, 100);
-    expectInt('checkWeight', p.checkWeight, -253, -1);
+    if (p.checks.length === 0)
+      throw new ValidationError("KeepalivedConfig: 'checks' must hold at least one check");
+    const names = new Set<string>();
+    for (const check of p.checks) {
+      expectMatch('checks[].name', check.name, SAFE_WORD);
+      if (names.has(check.name))
+        throw new ValidationError(`KeepalivedConfig: check name (${check.name}) repeats`);
+      names.add(check.name);
+      expectMatch('checks[].scriptPath', check.scriptPath, SAFE_PATH);
+      if (check.argument !== undefined) expectMatch('checks[].argument', check.argument, SAFE_WORD);
+      expectInt('checks[].intervalSeconds', check.intervalSeconds ?? 1, 1, 3600);
+      expectInt('checks[].timeoutSeconds', check.timeoutSeconds ?? 2, 1, 3600);
+      expectInt('checks[].fall', check.fall ?? 2, 1, 100);
+      expectInt('checks[].rise', check.rise ?? 2, 1, 100);
+      expectInt('checks[].weight', check.weight ?? 0, -253, 0);
+    }
     if (p.authPasswordFile !== undefined) expectMatch('authPasswordFile', p.authPasswordFile, SAFE_PATH);
     if (p.unicastSourceAddress !== undefined)
       expectMatch('unicastSourceAddress', p.unicastSourceAddress, IPV4);
@@ -136,34 +183,61 @@ export class KeepalivedConfig {
   render(): string {
     const p = this.props;
     const lines = [
-      `# keepalived for ${p.routerId}: holds ${p.vip} while this master is the healthiest VRRP router.`,
+      `# keepalived for ${p.routerId}: holds ${p.vip} from an election until this master fails.`,
       '# Generated by platform-blueprint; edit the environment and run `blueprint synth` instead.',
       'global_defs {',
       `    router_id ${p.routerId}`,
       '    # Scripts must not be writable by anybody but root and script_user.',
       '    enable_script_security',
       `    script_user ${p.scriptUser}`,
+      ...(p.vrrpVersion === 3
+        ? [
+            '    # VRRPv3 (RFC 5798): sub-second adverts, no authentication (see check_unicast_src).',
+            '    vrrp_version 3',
+          ]
+        : []),
       '}',
       '',
-      `vrrp_script ${VRRP_SCRIPT} {`,
-      `    script "${p.checkScriptPath}"`,
-      `    interval ${p.checkIntervalSeconds}`,
-      `    timeout ${p.checkTimeoutSeconds}`,
-      `    fall ${p.checkFall}`,
-      `    rise ${p.checkRise}`,
-      `    # Larger than the spread of the masters' priorities: a failing master drops below every healthy one.`,
-      `    weight ${p.checkWeight}`,
-      '}',
-      '',
+    ];
+    for (const check of p.checks) {
+      const weight = check.weight ?? 0;
+      const script =
+        check.argument === undefined ? check.scriptPath : `${check.scriptPath} ${check.argument}`;
+      lines.push(
+        `vrrp_script ${check.name} {`,
+        `    script "${script}"`,
+        `    interval ${check.intervalSeconds ?? 1}`,
+        `    timeout ${check.timeoutSeconds ?? 2}`,
+        `    fall ${check.fall ?? 2}`,
+        `    rise ${check.rise ?? 2}`,
+        weight === 0
+          ? '    # weight 0: while this check is down the router is in FAULT and gives up the VIP at once.'
+          : '    # Only ranks the router lower in elections; a holder keeps the VIP (nopreempt).',
+        `    weight ${weight}`,
+        '}',
+        '',
+      );
+    }
+    lines.push(
       `vrrp_instance ${VRRP_INSTANCE} {`,
-      `    state ${p.initialState}`,
+      '    # Every router starts as BACKUP and never preempts: the VIP moves only when its holder',
+      '    # fails, and not back when that master recovers.',
+      '    state BACKUP',
+      '    nopreempt',
       `    interface ${p.interface}`,
       `    virtual_router_id ${p.virtualRouterId}`,
       `    priority ${p.priority}`,
       `    advert_int ${p.advertIntervalSeconds}`,
-    ];
+    );
     if (p.unicastSourceAddress !== undefined && p.unicastPeers !== undefined) {
-      lines.push(`    unicast_src_ip ${p.unicastSourceAddress}`, '    unicast_peer {');
+      lines.push(`    unicast_src_ip ${p.unicastSourceAddress}`);
+      if (p.vrrpVersion === 3) {
+        lines.push(
+          '    # VRRPv3 has no password: adverts from any address but the peers below are ignored.',
+          '    check_unicast_src',
+        );
+      }
+      lines.push('    unicast_peer {');
       for (const peer of p.unicastPeers) lines.push(`        ${peer}`);
       lines.push('    }');
     }
@@ -180,11 +254,10 @@ export class KeepalivedConfig {
       '    virtual_ipaddress {',
       `        ${p.vip}/${p.vipPrefixLength} dev ${p.interface}`,
       '    }',
-      '    track_script {',
-      `        ${VRRP_SCRIPT}`,
-      '    }',
-      '}',
     );
+    lines.push('    track_script {');
+    for (const check of p.checks) lines.push(`        ${check.name}`);
+    lines.push('    }', '}');
     return `${lines.join('\n')}\n`;
   }
 }

@@ -14,10 +14,19 @@ export interface KeepalivedStaticPodProps {
    */
   readonly configDir?: string;
   /**
-   * Script run by an init container before keepalived starts (the VRRP password check).
+   * Checks run before keepalived starts, each by an init container of its name, in order (the
+   * interface check, the VRRP password check).
    * @default - no init container
    */
-  readonly preStartScript?: string;
+  readonly preStartChecks?: readonly KeepalivedPreStartCheck[];
+}
+
+/** A script an init container of the keepalived static pod runs before keepalived starts. */
+export interface KeepalivedPreStartCheck {
+  /** Name of the init container, e.g. `check-interface`. */
+  readonly name: string;
+  /** Absolute path of the script inside `configDir`. */
+  readonly script: string;
 }
 
 /**
@@ -51,17 +60,15 @@ export class KeepalivedStaticPod extends Construct {
       spec: {
         hostNetwork: true,
         priorityClassName: 'system-node-critical',
-        ...(props.preStartScript === undefined
+        ...(props.preStartChecks === undefined || props.preStartChecks.length === 0
           ? {}
           : {
-              initContainers: [
-                {
-                  name: 'check-vrrp-auth',
-                  image: props.image,
-                  command: ['/bin/sh', props.preStartScript],
-                  volumeMounts: [{ name: 'config-dir', mountPath: configDir, readOnly: true }],
-                },
-              ],
+              initContainers: props.preStartChecks.map((check) => ({
+                name: check.name,
+                image: props.image,
+                command: ['/bin/sh', check.script],
+                volumeMounts: [{ name: 'config-dir', mountPath: configDir, readOnly: true }],
+              })),
             }),
         containers: [
           {

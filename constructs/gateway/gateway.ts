@@ -10,6 +10,7 @@ import {
   HttpRouteSpecRulesFiltersRequestRedirectScheme,
   HttpRouteSpecRulesFiltersRequestRedirectStatusCode,
   HttpRouteSpecRulesFiltersType,
+  HttpRouteSpecRulesMatchesMethod,
 } from '../../imports/httproute-gateway.networking.k8s.io';
 import { ReferenceGrant } from '../../imports/referencegrant-gateway.networking.k8s.io';
 import { ValidationError } from '../core/validation-error';
@@ -49,8 +50,18 @@ export interface GatewayProps {
   readonly httpPort?: number;
   /** Port of the HTTPS listener(s). @default 443 */
   readonly httpsPort?: number;
-  /** Answer plain HTTP with a 301 to HTTPS (an HTTPRoute in the gateway's namespace). @default true */
+  /**
+   * Answer plain HTTP with a redirect to HTTPS (an HTTPRoute in the gateway's namespace): a 301,
+   * or with `plainHttpRefusal` a 301 for GET and HEAD only. @default true
+   */
   readonly redirectHttpToHttps?: boolean;
+  /**
+   * A filter (`ExtensionRef`, e.g. an Envoy Gateway HTTPRouteFilter with a direct response) that
+   * answers plain-HTTP requests other than GET and HEAD, instead of a redirect: a 301 or 302 lets
+   * clients re-send a POST as a GET, and implementations that allow only those two (Envoy Gateway
+   * v1.2) cannot send the method-keeping 308. @default - every method gets the 301
+   */
+  readonly plainHttpRefusal?: GatewayParametersRef;
   /**
    * Namespaces whose routes may attach. Listeners select them by the `kubernetes.io/metadata.name`
    * label, so that a team cannot attach a route from a namespace the platform did not grant.
@@ -202,6 +213,14 @@ export class Gateway extends Construct {
           rules: [
             {
               name: 'https-redirect',
+              ...(props.plainHttpRefusal
+                ? {
+                    matches: [
+                      { method: HttpRouteSpecRulesMatchesMethod.GET },
+                      { method: HttpRouteSpecRulesMatchesMethod.HEAD },
+                    ],
+                  }
+                : {}),
               filters: [
                 {
                   type: HttpRouteSpecRulesFiltersType.REQUEST_REDIRECT,
@@ -213,6 +232,19 @@ export class Gateway extends Construct {
                 },
               ],
             },
+            ...(props.plainHttpRefusal
+              ? [
+                  {
+                    name: 'plain-http-refused',
+                    filters: [
+                      {
+                        type: HttpRouteSpecRulesFiltersType.EXTENSION_REF,
+                        extensionRef: { ...props.plainHttpRefusal },
+                      },
+                    ],
+                  },
+                ]
+              : []),
           ],
         },
       });

@@ -7,6 +7,7 @@ import {
   HttpRouteSpecRulesFiltersType,
   type HttpRouteSpecRulesMatches,
   HttpRouteSpecRulesMatchesHeadersType,
+  type HttpRouteSpecRulesMatchesMethod,
   HttpRouteSpecRulesMatchesPathType,
 } from '../../imports/httproute-gateway.networking.k8s.io';
 import { ValidationError } from '../core/validation-error';
@@ -37,6 +38,11 @@ export interface HttpServiceRouteProps {
   readonly pathPrefixes?: readonly string[];
   /** Timeouts of every rule. @default - none set: the implementation's defaults */
   readonly timeouts?: RouteTimeouts;
+  /**
+   * Only requests with one of these methods match (every path prefix once per method), e.g. the
+   * idempotent methods of a route that carries retries. @default - any method
+   */
+  readonly methods?: readonly HttpRouteSpecRulesMatchesMethod[];
   /** Extra labels of the HTTPRoute. @default {} */
   readonly labels?: Readonly<Record<string, string>>;
 }
@@ -70,7 +76,9 @@ export class HttpServiceRoute extends Construct {
         );
       }
     }
-    const rules = props.split.rules.map((rule) => toHttpRule(rule, paths, props.timeouts, where));
+    const rules = props.split.rules.map((rule) =>
+      toHttpRule(rule, paths, props.timeouts, where, props.methods),
+    );
     if (rules.length > 16)
       throw new ValidationError(`${where}: ${rules.length} rules, but an HTTPRoute holds at most 16`);
     const matches = rules.reduce((sum, rule) => sum + (rule.matches?.length ?? 0), 0);
@@ -95,9 +103,14 @@ function toHttpRule(
   paths: readonly string[],
   timeouts: RouteTimeouts | undefined,
   where: string,
+  methods?: readonly HttpRouteSpecRulesMatchesMethod[],
 ): HttpRouteSpecRules {
-  const matches: HttpRouteSpecRulesMatches[] = paths.map((path) => ({
+  const pathMethods: { path: string; method?: HttpRouteSpecRulesMatchesMethod }[] = paths.flatMap((path) =>
+    methods && methods.length > 0 ? methods.map((method) => ({ path, method })) : [{ path }],
+  );
+  const matches: HttpRouteSpecRulesMatches[] = pathMethods.map(({ path, method }) => ({
     path: { type: HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value: path },
+    ...(method ? { method } : {}),
     ...(rule.headers.length > 0
       ? {
           headers: rule.headers.map((header) => ({

@@ -37,6 +37,16 @@ export interface LaneSplitProps {
   readonly markHeader?: string;
   /** Whether unmarked requests are split by `gray.weight`; false sends them all to stable. @default true */
   readonly splitByWeight?: boolean;
+  /**
+   * Whether the gray share of the weighted split gets the mark set on its backendRef (a
+   * backendRef-level RequestHeaderModifier, implementation-specific in the Gateway API). Envoy
+   * Gateway v1.2.8 renders the backends of a rule as one cluster and the backendRef filters as
+   * weighted-cluster entries of that same cluster, so the mark would be set on 10% of requests
+   * independently of the backend that serves them (`egctl x translate` shows it): marked
+   * requests would reach stable and pass the mark on. With false, the gray share is unmarked at
+   * the edge and the gray pods mark their own outgoing calls (`GRAY_TAG`). @default true
+   */
+  readonly markWeightedShare?: boolean;
 }
 
 /** A backend of a rule with its share and whether requests sent to it get the mark set. */
@@ -68,7 +78,8 @@ export interface LaneRule {
  * 2. `lane-L-headers` (when gray headers are given): requests carrying them go to the gray
  *    version, and the mark is set (RequestHeaderModifier) so that every later hop keeps them in the lane;
  * 3. `default`: the rest is split by weight between stable and gray; requests sent to gray get
- *    the mark set on the way (a backendRef-level RequestHeaderModifier).
+ *    the mark set on the way (a backendRef-level RequestHeaderModifier) unless
+ *    `markWeightedShare` is false.
  * Without a gray version there is one rule, `default`, sending everything to stable.
  */
 export class LaneSplit {
@@ -117,7 +128,7 @@ export class LaneSplit {
         headers: [],
         backends: [
           { ...props.stable, weight: 100 - weight },
-          { ...gray.backend, weight, setMark: mark },
+          { ...gray.backend, weight, ...((props.markWeightedShare ?? true) ? { setMark: mark } : {}) },
         ],
       });
     } else {

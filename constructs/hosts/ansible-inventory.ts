@@ -11,6 +11,8 @@ export interface AnsibleHostFile {
   readonly mode?: number;
   /** systemd unit reloaded (or started) when the file changed. @default - none: nothing restarts */
   readonly reload?: string;
+  /** systemd unit restarted when the file changed, for daemons that cannot reload (containerd). @default - none */
+  readonly restart?: string;
   /** Command that checks the new file before it replaces the old one; `%s` is the new file. @default - no check */
   readonly validate?: string;
 }
@@ -23,8 +25,19 @@ export interface AnsibleHost {
   readonly address: string;
   /** Groups the host belongs to, e.g. `masters` or `pool_general`; letters, digits and `_`. */
   readonly groups: readonly string[];
-  /** The files it gets. */
+  /** The files it gets, in the order they are copied (a file a check reads comes before the file checked). */
   readonly files: readonly AnsibleHostFile[];
+  /** Debian packages it gets (`apt`), e.g. `kubeadm=1.28.15-*`. @default - none */
+  readonly packages?: readonly string[];
+  /** systemd units enabled and started once its files are in place. @default - none */
+  readonly services?: readonly string[];
+  /**
+   * The host-local VRRP password file keepalived includes. The playbook writes it from the extra
+   * variable `blueprint_vrrp_password` or finds it on the machine, and fails before it changes
+   * anything when neither is there.
+   * @default - no password file (no VRRP authentication, or not a master)
+   */
+  readonly vrrpAuthFile?: string;
 }
 
 /** Props of {@link AnsibleInventory}. */
@@ -41,7 +54,8 @@ const GROUP = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
  * An Ansible inventory (YAML) of the environment's machines: each host with its address, its
- * groups, and `blueprint_files`, the list of files the playbook copies to it. Pure renderer:
+ * groups, `blueprint_files` (the files the playbook copies to it), `blueprint_packages`,
+ * `blueprint_services` and, on masters, `blueprint_vrrp_auth_file`. Pure renderer:
  * `render()` returns the file's text.
  */
 export class AnsibleInventory {
@@ -64,6 +78,18 @@ export class AnsibleInventory {
         if (!file.destination.startsWith('/') || file.destination.split('/').includes('..')) {
           throw new ValidationError(
             `AnsibleInventory: 'destination' (${JSON.stringify(file.destination)}) of ${host.name}/${file.source} must be an absolute path without ".."`,
+          );
+        }
+      }
+      if (host.vrrpAuthFile !== undefined && !host.vrrpAuthFile.startsWith('/')) {
+        throw new ValidationError(
+          `AnsibleInventory: 'vrrpAuthFile' (${JSON.stringify(host.vrrpAuthFile)}) of ${host.name} must be an absolute path`,
+        );
+      }
+      for (const word of [...(host.packages ?? []), ...(host.services ?? [])]) {
+        if (!/^[a-z0-9][a-z0-9.+=*@_-]*$/.test(word)) {
+          throw new ValidationError(
+            `AnsibleInventory: package or unit ${JSON.stringify(word)} of ${host.name} must be a Debian package (name or name=version) or a systemd unit name`,
           );
         }
       }
@@ -91,8 +117,12 @@ export class AnsibleInventory {
           dest: file.destination,
           mode: `0${(file.mode ?? 0o644).toString(8)}`,
           ...(file.reload === undefined ? {} : { reload: file.reload }),
+          ...(file.restart === undefined ? {} : { restart: file.restart }),
           ...(file.validate === undefined ? {} : { validate: file.validate }),
         })),
+        blueprint_packages: [...(host.packages ?? [])],
+        blueprint_services: [...(host.services ?? [])],
+        ...(host.vrrpAuthFile === undefined ? {} : { blueprint_vrrp_auth_file: host.vrrpAuthFile }),
       };
       for (const group of host.groups) {
         const members = groups.get(group) ?? {};

@@ -1,12 +1,11 @@
-import { ApiObject } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ValidationError } from '../core/validation-error';
 import { ServiceScrape } from './service-scrape';
+import { IPV4, StaticTargets } from './static-targets';
 
 /** Props of {@link ApiServerVipScrape}. */
 export interface ApiServerVipScrapeProps {
-  /** Namespace of the Service, EndpointSlice and ServiceMonitor (where Prometheus runs). */
+  /** Namespace of the Service, Endpoints and ServiceMonitor (where Prometheus runs). */
   readonly namespace: string;
   /** The virtual IP clients reach the API server through (Keepalived's VIP). */
   readonly vip: string;
@@ -21,18 +20,20 @@ export interface ApiServerVipScrapeProps {
 }
 
 /**
- * Scrapes the API server's `/metrics` through the virtual IP, the way every client reaches it
- * (Keepalived VIP → HAProxy → a healthy kube-apiserver). A selector-less Service with an
- * EndpointSlice holding the VIP gives Prometheus the target; `up{job="apiserver-vip"}` is 0
- * whenever the VIP path is broken, even when each API server is fine on its own.
+ * A reachability check of the API server through the virtual IP, the way every client reaches
+ * it (Keepalived VIP → HAProxy → a healthy kube-apiserver): `up{job="apiserver-vip"}` is 0
+ * whenever the VIP path is broken, even when each API server is fine on its own. HAProxy sends
+ * each scrape to another master, so the scraped samples would mix three API servers' counters
+ * under one instance: every sample is dropped and only `up` (and `scrape_*`) is kept. The API
+ * servers' metrics come from {@link ApiServerScrape}, one target per master.
  */
 export class ApiServerVipScrape extends Construct {
-  /** The `job` label of the scraped series. */
+  /** The `job` label of the `up` series. */
   public readonly job: string;
 
   constructor(scope: Construct, id: string, props: ApiServerVipScrapeProps) {
     super(scope, id);
-    if (!/^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/.test(props.vip)) {
+    if (!IPV4.test(props.vip)) {
       throw new ValidationError(
         `ApiServerVipScrape: 'vip' (${JSON.stringify(props.vip)}) must be an IPv4 address`,
       );
@@ -43,23 +44,13 @@ export class ApiServerVipScrape extends Construct {
     const name = props.name ?? 'apiserver-vip';
     this.job = name;
     const labels = { 'app.kubernetes.io/name': name, 'app.kubernetes.io/component': 'monitoring' };
-    new k8s.KubeService(this, 'Service', {
-      metadata: { name, namespace: props.namespace, labels },
-      spec: {
-        ports: [{ name: 'https', port: props.port, targetPort: k8s.IntOrString.fromNumber(props.port) }],
-      },
+    new StaticTargets(this, 'Targets', {
+      name,
+      namespace: props.namespace,
+      targets: [{ address: props.vip }],
+      port: props.port,
+      labels,
     });
-    const slice = new k8s.KubeEndpointSlice(this, 'EndpointSlice', {
-      metadata: {
-        name: `${name}-vip`,
-        namespace: props.namespace,
-        labels: { ...labels, 'kubernetes.io/service-name': name },
-      },
-      addressType: 'IPv4',
-      endpoints: [{ addresses: [props.vip], conditions: { ready: true } }],
-      ports: [{ name: 'https', port: props.port, protocol: 'TCP' }],
-    });
-    ApiObject.of(slice).metadata.addLabel('endpointslice.kubernetes.io/managed-by', 'platform-blueprint');
     new ServiceScrape(this, 'Scrape', {
       name,
       namespace: props.namespace,
@@ -68,6 +59,7 @@ export class ApiServerVipScrape extends Construct {
       interval: props.interval,
       labels: props.labels,
       withServiceAccountCredentials: true,
+      keepOnlyUp: true,
     });
   }
 }

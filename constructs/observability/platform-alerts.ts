@@ -89,6 +89,12 @@ function alternatives(names: readonly string[]): string {
 }
 
 /**
+ * The HTTP connection managers Envoy Gateway adds to every proxy for itself: the Prometheus
+ * stats listener and the readiness listener (`stat_prefix` of their HCMs).
+ */
+export const ENVOY_GATEWAY_INTERNAL_LISTENERS: readonly string[] = ['eg-stats-http', 'eg-ready-http'];
+
+/**
  * The platform's alerts in one PrometheusRule: the API server unreachable through the VIP,
  * a master or a node not ready, a crash-looping pod, an HPA at its maximum, a shard replica
  * down, and a high gateway 5xx ratio. Node, pod and HPA alerts read kube-state-metrics; the
@@ -189,7 +195,8 @@ export class PlatformAlerts extends Construct {
       if (!(ratio > 0 && ratio < 1)) {
         throw new ValidationError(`PlatformAlerts: 'gateway5xxRatio' (${ratio}) must be between 0 and 1`);
       }
-      const selector = `job="${props.gateway.job}",envoy_http_conn_manager_prefix!="admin"`;
+      // Envoy Gateway's own listeners (stats scrape, readiness probe) are not client traffic.
+      const selector = `job="${props.gateway.job}",envoy_http_conn_manager_prefix!~"${ENVOY_GATEWAY_INTERNAL_LISTENERS.join('|')}"`;
       gateway.push({
         alert: 'GatewayHigh5xxRatio',
         expr: `sum(rate(envoy_http_downstream_rq_xx{${selector},envoy_response_code_class="5"}[5m])) / sum(rate(envoy_http_downstream_rq_total{${selector}}[5m])) > ${ratio}`,

@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import {
   ServiceMonitor,
   type ServiceMonitorSpecEndpoints,
+  ServiceMonitorSpecEndpointsMetricRelabelingsAction,
   type ServiceMonitorSpecEndpointsRelabelings,
   ServiceMonitorSpecEndpointsRelabelingsAction,
   ServiceMonitorSpecEndpointsScheme,
@@ -50,6 +51,11 @@ export interface ServiceScrapeProps {
    * server's own metrics). @default false - plain HTTP
    */
   readonly withServiceAccountCredentials?: boolean;
+  /**
+   * Drop every scraped sample and keep only Prometheus' own `up` and `scrape_*` series of each
+   * target: a reachability check of an endpoint whose samples must not be stored. @default false
+   */
+  readonly keepOnlyUp?: boolean;
 }
 
 /**
@@ -106,6 +112,17 @@ export class ServiceScrape extends Construct {
           }
         : {}),
       ...(relabelings.length > 0 ? { relabelings } : {}),
+      ...(props.keepOnlyUp
+        ? {
+            metricRelabelings: [
+              {
+                action: ServiceMonitorSpecEndpointsMetricRelabelingsAction.DROP,
+                sourceLabels: ['__name__'],
+                regex: '.+',
+              },
+            ],
+          }
+        : {}),
     };
     this.serviceMonitor = new ServiceMonitor(this, 'Resource', {
       metadata: { name: props.name, namespace: props.namespace, labels: { ...(props.labels ?? {}) } },

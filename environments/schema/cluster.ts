@@ -31,6 +31,15 @@ export const cluster = z
       .default('10.96.0.0/12')
       .describe('Service network (kubeadm networking.serviceSubnet). @default 10.96.0.0/12'),
     dnsDomain: z.string().default('cluster.local').describe('Cluster DNS domain. @default cluster.local'),
+    sandboxImage: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9._\-/:@]*$/, {
+        error: 'is not an image reference (e.g. registry.k8s.io/pause:3.9)',
+      })
+      .optional()
+      .describe(
+        "containerd's sandbox (pause) image on every node (`sandbox_image` in /etc/containerd/config.toml); it must be the one `kubeadm config images list` prints, e.g. from a mirror. @default - kubeadm's pause image for kubernetesVersion (registry.k8s.io/pause:3.9 for 1.26-1.30, 3.10 for 1.31-1.33, 3.10.1 for 1.34-1.35; required from 1.36)",
+      ),
   })
   .describe('The cluster this environment describes.');
 export type ClusterSpec = z.infer<typeof cluster>;

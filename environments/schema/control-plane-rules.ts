@@ -47,12 +47,20 @@ const loadBalancerFields: Rule = (spec, ctx) => {
       virtualRouterId: 'the VRRP virtual router id, 1-255',
     };
     for (const key of KEEPALIVED_ONLY) {
+      // A master without its own interface uses controlPlane.interface.
+      if (key === 'interface' && cp.masters.every((m) => m.interface !== undefined)) continue;
       if (cp[key] === undefined) {
         report(
           ctx,
           ['controlPlane', key],
           undefined,
-          `is required with loadBalancer.type keepalived (the default): ${what[key]}`,
+          `is required with loadBalancer.type keepalived (the default): ${what[key]}` +
+            (key === 'interface'
+              ? ` (e.g. ens18), unless every master sets its own masters[].interface; masters without one: ${cp.masters
+                  .filter((m) => m.interface === undefined)
+                  .map((m) => m.name)
+                  .join(', ')}`
+              : ''),
         );
       }
     }
@@ -69,6 +77,16 @@ const loadBalancerFields: Rule = (spec, ctx) => {
       );
     }
   }
+  cp.masters.forEach((m, i) => {
+    if (m.interface === undefined) return;
+    report(
+      ctx,
+      ['controlPlane', 'masters', i, 'interface'],
+      m.interface,
+      'applies only to loadBalancer.type keepalived (the interface that carries the VIP); with an ' +
+        'external load balancer remove it',
+    );
+  });
 };
 
 /** etcd runs on every master and needs a majority; an even count adds a member without adding a tolerated failure. */
@@ -189,7 +207,10 @@ const mastersInSubnet: Rule = (spec, ctx) => {
   });
 };
 
-/** HAProxy binds `port` on every master next to the apiserver on `apiServerPort`. */
+/**
+ * HAProxy binds `port` (and its stats listener `haproxyStatsPort`, on loopback) on every master
+ * next to the apiserver on `apiServerPort`.
+ */
 const distinctPorts: Rule = (spec, ctx) => {
   const cp = spec.controlPlane;
   if (cp.loadBalancer.type !== 'keepalived' || cp.port === undefined) return;
@@ -202,6 +223,49 @@ const distinctPorts: Rule = (spec, ctx) => {
         `the HAProxy port must differ from ${cp.apiServerPort} (e.g. 8443)`,
     );
   }
+  const stats = cp.loadBalancer.haproxyStatsPort;
+  const taken =
+    stats === cp.port
+      ? 'controlPlane.port'
+      : stats === cp.apiServerPort
+        ? 'controlPlane.apiServerPort'
+        : undefined;
+  if (taken !== undefined) {
+    report(
+      ctx,
+      ['controlPlane', 'loadBalancer', 'haproxyStatsPort'],
+      stats,
+      `equals ${taken}; HAProxy's stats listener needs a port of its own on every master (e.g. 8404)`,
+    );
+  }
+};
+
+/**
+ * VRRPv2 adverts are whole seconds and may carry a PASS password; VRRPv3 (RFC 5798) takes
+ * centisecond adverts (the schema allows tenths) and has no authentication at all.
+ */
+const vrrpVersionFields: Rule = (spec, ctx) => {
+  const lb = spec.controlPlane.loadBalancer;
+  if (lb.type !== 'keepalived') return;
+  if (lb.vrrpVersion === 2 && !Number.isInteger(lb.advertIntervalSeconds)) {
+    report(
+      ctx,
+      ['controlPlane', 'loadBalancer', 'advertIntervalSeconds'],
+      lb.advertIntervalSeconds,
+      'must be a whole number of seconds with vrrpVersion 2 (VRRPv2 adverts are whole seconds); ' +
+        'set controlPlane.loadBalancer.vrrpVersion: 3 for sub-second adverts',
+    );
+  }
+  if (lb.vrrpVersion === 3 && lb.authentication.type !== 'none') {
+    report(
+      ctx,
+      ['controlPlane', 'loadBalancer', 'authentication', 'type'],
+      lb.authentication.type,
+      'must be none with vrrpVersion 3: VRRPv3 (RFC 5798) has no authentication; set ' +
+        'controlPlane.loadBalancer.authentication: { type: none } (with unicast peering keepalived ' +
+        'then accepts adverts only from the other masters, see docs/host-provisioning.md) or use vrrpVersion 2',
+    );
+  }
 };
 
 /** Cross-field rules of `controlPlane`. */
@@ -212,4 +276,5 @@ export const controlPlaneRules: Rule[] = [
   vipPlacement,
   mastersInSubnet,
   distinctPorts,
+  vrrpVersionFields,
 ];

@@ -1,12 +1,29 @@
 import { z } from 'zod';
 import { dnsSubdomain, ipv4, ipv4Cidr, port } from './common';
 
+/**
+ * A Linux network interface name as keepalived and `ip link` take it: at most 15 characters
+ * (IFNAMSIZ − 1), no spaces and no "/".
+ */
+export const interfaceName = z
+  .string({ error: 'must be a string holding a network interface name' })
+  .regex(/^(?!\.\.?$)[A-Za-z0-9_.:@-]{1,15}$/, {
+    error: 'is not a network interface name (1-15 characters, no spaces or "/", e.g. ens18)',
+  });
+
 /** One control-plane machine. */
 export const master = z.strictObject({
   name: dnsSubdomain.describe(
     'Host name of the master; also its Kubernetes node name and its folder under hosts/.',
   ),
   address: ipv4.describe("The master's IPv4 address on the control-plane network."),
+  interface: interfaceName
+    .optional()
+    .describe(
+      'Network interface of this master that carries `address` and the VIP (as `ip -brief addr` ' +
+        'shows it, e.g. ens18 or enp1s0), when it differs from controlPlane.interface. Only with ' +
+        'loadBalancer.type keepalived. @default - controlPlane.interface',
+    ),
 });
 export type MasterSpec = z.infer<typeof master>;
 
@@ -95,32 +112,58 @@ export const keepalivedLoadBalancer = z.strictObject({
       'How VRRP adverts reach the other masters: `unicast` to every other master address (works on ' +
         'networks that filter multicast) or `multicast` to 224.0.0.18. @default unicast',
     ),
+  vrrpVersion: z
+    .union([z.literal(2), z.literal(3)], { error: 'must be 2 or 3 (the VRRP version)' })
+    .default(2)
+    .describe(
+      'VRRP version keepalived speaks (`vrrp_version`): 2 (RFC 3768: adverts every whole second, ' +
+        'optional `auth_type PASS`) or 3 (RFC 5798: adverts every 0.1 s or more, so that a dead holder ' +
+        'is replaced in about 3 adverts; no authentication, so version 3 requires ' +
+        '`authentication: { type: none }`, and with unicast peering keepalived accepts adverts only ' +
+        'from the other masters (`check_unicast_src`); see docs/host-provisioning.md). Every master ' +
+        'of a segment must speak the same version. @default 2',
+    ),
   advertIntervalSeconds: z
     .number({ error: 'must be a number of seconds' })
-    .int({ error: 'must be a whole number of seconds' })
-    .min(1, { error: 'must be between 1 and 10 seconds' })
-    .max(10, { error: 'must be between 1 and 10 seconds' })
+    .min(0.1, { error: 'must be between 0.1 and 10 seconds' })
+    .max(10, { error: 'must be between 0.1 and 10 seconds' })
+    .refine((value) => Math.abs(value * 10 - Math.round(value * 10)) < 1e-9, {
+      error: 'must be a multiple of 0.1 seconds (e.g. 0.5)',
+    })
     .default(1)
     .describe(
-      'Seconds between VRRP adverts; a backup takes the VIP after about 3 missed adverts. @default 1',
+      'Seconds between VRRP adverts; a backup takes the VIP after 3 missed adverts plus a skew of ' +
+        'under one advert. Whole seconds with vrrpVersion 2; with vrrpVersion 3 also tenths ' +
+        '(0.5: a dead holder is replaced in about 1.6 s). @default 1',
     ),
   authentication: vrrpAuthentication.prefault({ type: 'pass' }),
   healthCheck: z
     .strictObject({
-      intervalSeconds: checkCount('seconds', 1).describe(
-        "Seconds between checks, by keepalived's check script and by HAProxy. @default 1",
+      intervalSeconds: checkCount('seconds', 2).describe(
+        "Seconds between HAProxy's checks (`inter`) of one API server; after a first failure the " +
+          'next checks come at half that interval (`fastinter`). @default 2',
       ),
-      fall: checkCount('checks', 2).describe(
-        'Failed checks in a row before a master gives up the VIP and HAProxy marks an API server down. @default 2',
+      fall: checkCount('checks', 3).describe(
+        'Failed checks in a row before HAProxy marks an API server down. @default 3',
       ),
       rise: checkCount('checks', 2).describe(
-        'Passed checks in a row before a master may take the VIP back and HAProxy uses an API server again. @default 2',
+        'Passed checks in a row before HAProxy uses an API server again. @default 2',
       ),
     })
     .prefault({})
     .describe(
-      'How the API servers are health-checked. A dead API server loses the VIP after about ' +
-        'intervalSeconds × fall + 3 × advertIntervalSeconds. @default { intervalSeconds: 1, fall: 2, rise: 2 }',
+      "HAProxy's health checks of the API servers (`GET /readyz` over TLS, 5 s timeout). A stopping " +
+        'API server is taken out at most intervalSeconds + (fall − 1) × intervalSeconds / 2 after ' +
+        'it starts to fail /readyz (4 s with the defaults), ' +
+        'within its 5 s shutdown delay. A failing API server does not move the VIP: HAProxy routes ' +
+        'around it (docs/host-provisioning.md). @default { intervalSeconds: 2, fall: 3, rise: 2 }',
+    ),
+  haproxyStatsPort: port
+    .default(8404)
+    .describe(
+      "Port of HAProxy's stats and Prometheus listener on every master, bound to 127.0.0.1 only: " +
+        "`/stats` (add `;csv` for CSV) and `/metrics`. keepalived's check script reads it. Must " +
+        'differ from port and apiServerPort. @default 8404',
     ),
   keepalivedImage: image
     .default('osixia/keepalived:2.0.20')
@@ -144,7 +187,8 @@ export const externalLoadBalancer = z.strictObject({
     .literal('external')
     .describe(
       'A load balancer the blueprint does not run (a cloud load balancer, an appliance). No keepalived ' +
-        'or haproxy files are written; `vip`, `port`, `interface` and `virtualRouterId` do not apply.',
+        'or haproxy files are written; `vip`, `port`, `interface`, `masters[].interface` and ' +
+        '`virtualRouterId` do not apply.',
     ),
   endpoint: hostName.describe(
     "The load balancer's DNS name or IPv4 address; kubeadm controlPlaneEndpoint = endpoint:port.",
@@ -186,15 +230,13 @@ export const controlPlane = z
           'from apiServerPort. Required with loadBalancer.type keepalived. @default - none (external load balancer)',
       ),
     apiServerPort: port.default(6443).describe("kube-apiserver's secure port on every master. @default 6443"),
-    interface: z
-      .string()
-      .regex(/^[A-Za-z0-9_.:@-]{1,15}$/, {
-        error: 'is not a network interface name (1-15 characters, no spaces or "/")',
-      })
+    interface: interfaceName
       .optional()
       .describe(
-        'Network interface that carries the VIP on every master, e.g. eth0. Required with ' +
-          'loadBalancer.type keepalived. @default - none (external load balancer)',
+        'Network interface that carries the VIP on every master that does not set its own ' +
+          '`masters[].interface`, e.g. ens18 (Debian 12 names NICs predictably: ens18, enp1s0; see ' +
+          '`ip -brief addr` on the master). Required with loadBalancer.type keepalived unless every ' +
+          'master sets its own. @default - none (external load balancer)',
       ),
     virtualRouterId: z
       .number({ error: 'must be a number' })

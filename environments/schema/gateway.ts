@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { dnsLabel, dnsSubdomain, port } from './common';
+import { clientTimeouts } from './traffic-protection';
+import { trustedSources } from './trusted-sources';
 
 /** A TLS certificate Secret (type kubernetes.io/tls), referenced by name; never its content. */
 export const certificateRef = z.strictObject({
@@ -40,7 +42,12 @@ export const gateway = z
     redirectHttpToHttps: z
       .boolean()
       .default(true)
-      .describe('Answer plain HTTP with a 301 to HTTPS instead of routing it. @default true'),
+      .describe(
+        'Answer plain HTTP with a 308 to HTTPS (keeps the method and body) instead of routing it. @default true',
+      ),
+    clientTimeouts: clientTimeouts
+      .prefault({})
+      .describe('Client connection timeouts of the public listeners. @default idle 1h, request received 1m'),
     parametersRef: z
       .strictObject({
         group: dnsSubdomain.describe('API group of the parameters object, e.g. gateway.envoyproxy.io.'),
@@ -68,12 +75,15 @@ export const grayscale = z
       .describe(
         'Header that carries the lane mark through gateway, services, MQ and configuration. @default x-gray-tag',
       ),
-    meshRoutes: z
-      .boolean()
-      .default(true)
+    inCluster: z
+      .enum(['lanesGateway', 'none'])
+      .default('lanesGateway')
       .describe(
-        'Emit in-cluster routes (HTTPRoute/GRPCRoute with the Service as parent, GAMMA) so that service-to-service calls stay in the lane; needs a GAMMA mesh. @default true',
+        "How service-to-service calls stay in their lane. `lanesGateway`: a second, ClusterIP Envoy Gateway (`lanes` in the gateway namespace) routes every call to a service with a gray release by the mark; the service's own name resolves to it (an ExternalName Service) and the stable pods get `<service>-stable`. Needs `gateway` and the envoyGateway add-on. `none`: no in-cluster routing; the apps route by mark themselves (RPC framework tag routing). @default lanesGateway",
       ),
+    trustedSources: trustedSources,
   })
-  .describe('Full-link grayscale settings. @default header x-gray-tag, mesh routes on');
+  .describe(
+    'Full-link grayscale settings. @default header x-gray-tag, in-cluster lanes through the lanes gateway',
+  );
 export type GrayscaleSpec = z.infer<typeof grayscale>;

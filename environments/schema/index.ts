@@ -24,6 +24,7 @@ import { serviceRules } from './services-rules';
 import { tenancy } from './tenancy';
 import { tenancyRules } from './tenancy-rules';
 import { terraform } from './terraform';
+import { trafficProtectionRules } from './traffic-protection-rules';
 
 /**
  * The environment file's schema: the single source of truth. TypeScript types are inferred
@@ -91,6 +92,7 @@ const rules: Rule[] = [
   ...observabilityRules,
   ...serviceRules,
   ...gatewayRules,
+  ...trafficProtectionRules,
   ...dataRules,
   ...nodePoolRules,
   ...autoscalingRules,

@@ -33,6 +33,15 @@ export const uniqueServiceNames: Rule = (spec, ctx) => {
         `makes the gray objects' name "${grayName}", which is already a service's name; choose another lane`,
       );
     }
+    // In-cluster lanes give the stable pods the Service `<service>-stable`.
+    if (spec.grayscale.inCluster === 'lanesGateway' && names.has(`${service.name}-stable`)) {
+      report(
+        ctx,
+        ['services', index, 'gray'],
+        service.name,
+        `gives the stable pods the Service "${service.name}-stable" (grayscale.inCluster: lanesGateway), which is already a service's name`,
+      );
+    }
   });
 };
 
@@ -171,6 +180,21 @@ export const grayReleasesMeaningful: Rule = (spec, ctx) => {
         ['services', index, 'gray', 'lane'],
         gray.lane,
         'is the lane of the stable version; name the gray lane otherwise (e.g. gray)',
+      );
+    }
+    if (gray.maxReplicas !== undefined && !service.autoscaling) {
+      report(
+        ctx,
+        ['services', index, 'gray', 'maxReplicas'],
+        gray.maxReplicas,
+        'needs `autoscaling` on the service (the gray lane is autoscaled like its stable twin); without it the lane runs gray.replicas',
+      );
+    } else if (gray.maxReplicas !== undefined && gray.maxReplicas < gray.replicas) {
+      report(
+        ctx,
+        ['services', index, 'gray', 'maxReplicas'],
+        gray.maxReplicas,
+        `must be at least gray.replicas (${gray.replicas}), the minimum of the gray lane's HPA`,
       );
     }
     if (gray.image === service.image && Object.keys(gray.env).length === 0) {

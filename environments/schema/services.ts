@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { serviceAutoscaling } from './autoscaling';
 import { dnsLabel, dnsSubdomain, labelValue, port, secretRef } from './common';
+import { trafficProtection } from './traffic-protection';
 
 /**
  * Container image pinned by tag or digest: `registry/repo:1.2.3` or `registry/repo@sha256:<64 hex>`.
@@ -234,7 +235,22 @@ export const grayRelease = z
       .describe(
         'Requests carrying all of these headers enter the lane (and are marked). @default [] - only marked requests and `weight`',
       ),
-    replicas: z.number().int().min(1).default(1).describe('Replicas of the gray version. @default 1'),
+    replicas: z
+      .number()
+      .int()
+      .min(1)
+      .default(1)
+      .describe(
+        'Replicas of the gray version; with `autoscaling` on the service, the minimum of its HPA. @default 1',
+      ),
+    maxReplicas: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe(
+        "Most replicas of the gray version's HPA (only with `autoscaling` on the service), so that a weighted share or a flood of marked requests cannot overrun the lane. @default the stable `autoscaling.maxReplicas`",
+      ),
     env: z
       .record(z.string(), z.string())
       .default({})
@@ -262,10 +278,17 @@ export const serviceRoute = z
       .describe("Name of the service port routed to. @default the service's first port"),
     timeout: routeDuration
       .default('15s')
-      .describe('Longest a request may take through the gateway, retries included (HTTP only). @default 15s'),
+      .describe(
+        'Longest a request may take through the gateway, retries included (HTTPRoute timeouts; a BackendTrafficPolicy on gRPC routes). @default 15s',
+      ),
     backendTimeout: routeDuration
       .optional()
       .describe('Longest one attempt to a backend may take (HTTP only). @default - the same as `timeout`'),
+    protection: trafficProtection
+      .prefault({})
+      .describe(
+        'Rate limits, circuit breaking, outlier detection, retries, timeouts and a fixed response (Envoy Gateway policies). @default 1000 req/s, circuit breaker and outlier detection on, no retries',
+      ),
   })
   .describe('Expose the service through the gateway.');
 export type ServiceRouteSpec = z.infer<typeof serviceRoute>;

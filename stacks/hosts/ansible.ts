@@ -4,16 +4,23 @@ import {
   AnsibleInventory,
 } from '../../constructs/hosts/ansible-inventory';
 import { AnsiblePlaybook } from '../../constructs/hosts/ansible-playbook';
+import { HostPrerequisites, PREREQUISITE_DESTINATIONS } from '../../constructs/hosts/host-prerequisites';
+import { PREFLIGHT_DESTINATION } from '../../constructs/hosts/preflight-script';
 import type { LoadedEnvironment } from '../../environments/load';
 import type { OutputFile } from '../output-file';
+import { KUBEADM_DIR, LOAD_BALANCER_PROGRAMS } from './prerequisites';
 
 /**
- * `ansible/inventory.yaml` and `ansible/playbook.yaml`: a way to push `hosts/<host>/` to the
- * machines. Synthesized with the rest of the output (so `synth --check` and review cover it),
- * never run by the blueprint.
+ * `ansible/inventory.yaml` and `ansible/playbook.yaml`: a way to provision the machines from
+ * `hosts/<host>/`. Synthesized with the rest of the output (so `synth --check` and review cover
+ * it), never run by the blueprint.
  */
 
-/** Where a host file goes on the machine, and which unit reloads when it changes. */
+/**
+ * Where a host file goes on the machine, which unit restarts or reloads when it changes, and
+ * how it is checked before it replaces the old one. `staticPods`: kubelet runs keepalived and
+ * HAProxy, so there is no unit to reload and no host binary to check with.
+ */
 export function placeHostFile(
   source: string,
   mode: number | undefined,
@@ -21,32 +28,66 @@ export function placeHostFile(
 ): AnsibleHostFile {
   const base = { source, ...(mode === undefined ? {} : { mode }) };
   const name = source.slice(source.lastIndexOf('/') + 1);
-  // Under static pods kubelet runs keepalived and HAProxy; there is no systemd unit to reload.
   const reload = (unit: string) => (staticPods ? {} : { reload: unit });
-  if (source.startsWith('manifests/')) return { ...base, destination: `/etc/kubernetes/manifests/${name}` };
-  if (source.startsWith('keepalived.service.d/')) {
+  const prerequisite = PREREQUISITE_DESTINATIONS[source];
+  if (prerequisite !== undefined) {
     return {
       ...base,
-      destination: `/etc/systemd/system/keepalived.service.d/${name}`,
-      ...reload('keepalived'),
+      destination: prerequisite,
+      ...(source.startsWith('containerd/') ? { restart: 'containerd' } : {}),
     };
+  }
+  if (source.startsWith('manifests/')) return { ...base, destination: `/etc/kubernetes/manifests/${name}` };
+  const dropIn = /^([a-z0-9@_-]+)\.service\.d\/[^/]+$/.exec(source);
+  if (dropIn) {
+    return {
+      ...base,
+      destination: `/etc/systemd/system/${source}`,
+      ...reload(dropIn[1] as string),
+    };
+  }
+  // keepalived's check scripts (check-apiserver.sh, check-vrrp-auth.sh, …).
+  if (/^check-[a-z0-9-]+\.sh$/.test(source)) {
+    return { ...base, destination: `/etc/keepalived/${name}`, ...reload('keepalived') };
   }
   switch (source) {
     case 'keepalived.conf':
-    case 'check-apiserver.sh':
-    case 'check-vrrp-auth.sh':
-      return { ...base, destination: `/etc/keepalived/${name}`, ...reload('keepalived') };
+      // Checked by the host's keepalived, which only the systemd runtime installs. It reads the
+      // check scripts and the password file, so those are in place first.
+      return {
+        ...base,
+        destination: '/etc/keepalived/keepalived.conf',
+        ...(staticPods ? {} : { validate: 'keepalived -t -f %s', reload: 'keepalived' }),
+      };
     case 'haproxy.cfg':
-      // Checked by the host's haproxy binary, which only the systemd runtime installs.
       return {
         ...base,
         destination: '/etc/haproxy/haproxy.cfg',
         ...(staticPods ? {} : { validate: 'haproxy -c -f %s', reload: 'haproxy' }),
       };
+    case 'handoff-vip.sh':
+      // haproxy.service's ExecStop (the drop-in): read when HAProxy stops, nothing reloads.
+      return { ...base, destination: `/etc/haproxy/${name}` };
+    case 'blueprint-preflight.sh':
+      return { ...base, destination: PREFLIGHT_DESTINATION };
+    case 'kubeadm-init.yaml':
+    case 'kubeadm-join.yaml':
+      // Where docs/host-provisioning.md runs kubeadm from; 0600 as the docs say.
+      return { ...base, mode: 0o600, destination: `${KUBEADM_DIR}/${name}` };
     default:
-      // kubeadm configuration and anything new: kept where an operator finds it, nothing reloads.
+      // Anything new: kept where an operator finds it, nothing reloads.
       return { ...base, destination: `/etc/platform-blueprint/${source}` };
   }
+}
+
+/** Copy order: what a check reads comes before the file it checks; the preflight last. */
+function copyRank(file: AnsibleHostFile): number {
+  if (Object.values(PREREQUISITE_DESTINATIONS).includes(file.destination)) return 0;
+  if (file.destination.startsWith('/etc/systemd/')) return 1;
+  if (file.destination.startsWith('/etc/keepalived/') && file.source.endsWith('.sh')) return 2;
+  if (file.destination === PREFLIGHT_DESTINATION) return 5;
+  if (file.validate !== undefined || file.reload !== undefined) return 3;
+  return 4;
 }
 
 /** The Ansible files of an environment, from its host files. Empty when no machine has files. */
@@ -58,12 +99,20 @@ export function renderAnsible(env: LoadedEnvironment, hostFiles: readonly Output
     byHost.set(host, [...(byHost.get(host) ?? []), file]);
   }
   if (byHost.size === 0) return [];
+  const cp = env.spec.controlPlane;
+  const lb = cp.loadBalancer;
+  const vrrpAuthFile =
+    lb.type === 'keepalived' && lb.authentication.type === 'pass'
+      ? lb.authentication.passwordFile
+      : undefined;
   const machines: { name: string; address: string; group: string }[] = [
-    ...env.spec.controlPlane.masters.map((master) => ({ ...master, group: 'masters' })),
+    ...cp.masters.map((master) => ({ ...master, group: 'masters' })),
     ...env.spec.nodePools.flatMap((pool) =>
       (pool.nodes ?? []).map((node) => ({ ...node, group: `pool_${pool.name.replace(/-/g, '_')}` })),
     ),
   ];
+  const version = env.spec.kubernetesVersion;
+  const nodePackages = ['containerd', ...['kubeadm', 'kubectl', 'kubelet'].map((p) => `${p}=${version}-*`)];
   const hosts: AnsibleHost[] = [];
   for (const machine of machines) {
     const files = byHost.get(machine.name);
@@ -73,11 +122,19 @@ export function renderAnsible(env: LoadedEnvironment, hostFiles: readonly Output
       path: file.path.slice(`hosts/${machine.name}/`.length),
     }));
     const staticPods = relative.some((file) => file.path.startsWith('manifests/'));
+    const master = machine.group === 'masters';
+    const services = master && lb.type === 'keepalived' && !staticPods;
     hosts.push({
       name: machine.name,
       address: machine.address,
       groups: [machine.group],
-      files: relative.map((file) => placeHostFile(file.path, file.mode, staticPods)),
+      files: relative
+        .map((file) => placeHostFile(file.path, file.mode, staticPods))
+        .sort((a, b) => copyRank(a) - copyRank(b)),
+      packages: [...nodePackages, ...(services ? LOAD_BALANCER_PROGRAMS : [])],
+      // HAProxy before keepalived: the VIP comes here only once HAProxy is up.
+      services: ['containerd', ...(services ? ['haproxy', 'keepalived'] : [])],
+      ...(master && vrrpAuthFile !== undefined ? { vrrpAuthFile } : {}),
     });
   }
   const pools = [
@@ -88,8 +145,13 @@ export function renderAnsible(env: LoadedEnvironment, hostFiles: readonly Output
     hosts,
     ...(pools.length > 0 ? { parentGroups: { workers: pools } } : {}),
   });
+  const playbook = new AnsiblePlaybook({
+    environment: env.name,
+    kubernetesVersion: version,
+    kernelModules: HostPrerequisites.KERNEL_MODULES,
+  });
   return [
     { path: 'ansible/inventory.yaml', content: inventory.render() },
-    { path: 'ansible/playbook.yaml', content: new AnsiblePlaybook({ environment: env.name }).render() },
+    { path: 'ansible/playbook.yaml', content: playbook.render() },
   ];
 }

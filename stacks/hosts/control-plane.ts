@@ -36,8 +36,8 @@ export function renderControlPlaneHosts(env: LoadedEnvironment): OutputFile[] {
 
   if (cp.loadBalancer.type === 'keepalived') {
     const lb = cp.loadBalancer;
-    if (cp.vip === undefined || cp.port === undefined || cp.interface === undefined || !cp.virtualRouterId) {
-      throw new Error('renderControlPlaneHosts: keepalived mode without vip/port/interface/virtualRouterId');
+    if (cp.vip === undefined || cp.port === undefined || !cp.virtualRouterId) {
+      throw new Error('renderControlPlaneHosts: keepalived mode without vip/port/virtualRouterId');
     }
     const chart = new Chart(new App({ outdir: 'cdk8s.out' }), 'hosts', { disableResourceNameHashes: true });
     const ha = new HaControlPlane(chart, 'control-plane', {
@@ -46,13 +46,16 @@ export function renderControlPlaneHosts(env: LoadedEnvironment): OutputFile[] {
       vipPrefixLength: cp.subnet === undefined ? 32 : parseIpv4Cidr(cp.subnet).prefixLength,
       port: cp.port,
       apiServerPort: cp.apiServerPort,
-      interface: cp.interface,
+      ...(cp.interface === undefined ? {} : { interface: cp.interface }),
+      interfaceSetting: (index) => `controlPlane.masters[${index}].interface`,
       virtualRouterId: cp.virtualRouterId,
       unicast: lb.peering === 'unicast',
+      vrrpVersion: lb.vrrpVersion,
       advertIntervalSeconds: lb.advertIntervalSeconds,
       checkIntervalSeconds: lb.healthCheck.intervalSeconds,
       checkFall: lb.healthCheck.fall,
       checkRise: lb.healthCheck.rise,
+      haproxyStatsPort: lb.haproxyStatsPort,
       ...(lb.authentication.type === 'pass' ? { authPasswordFile: lb.authentication.passwordFile } : {}),
       runtime: lb.runAs === 'staticPod' ? LoadBalancerRuntime.STATIC_POD : LoadBalancerRuntime.SERVICE,
       keepalivedImage: lb.keepalivedImage,

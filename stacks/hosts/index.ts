@@ -1,9 +1,11 @@
 import type { LoadedEnvironment } from '../../environments/load';
 import type { OutputFile } from '../output-file';
 import { renderControlPlaneHosts } from './control-plane';
+import { renderHostPrerequisites } from './prerequisites';
 import { renderWorkerHosts } from './workers';
 
 /** The files each machine needs, under `hosts/<host>/`. */
 export function renderHostFiles(env: LoadedEnvironment): OutputFile[] {
-  return [...renderControlPlaneHosts(env), ...renderWorkerHosts(env)];
+  const files = [...renderControlPlaneHosts(env), ...renderWorkerHosts(env)];
+  return [...files, ...renderHostPrerequisites(env, files)];
 }

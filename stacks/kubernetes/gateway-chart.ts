@@ -1,26 +1,31 @@
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { ValidationError } from '../../constructs/core/validation-error';
 import { Gateway } from '../../constructs/gateway/gateway';
 import { GrpcServiceRoute } from '../../constructs/gateway/grpc-service-route';
 import { HttpServiceRoute } from '../../constructs/gateway/http-service-route';
 import { type GrayLane, LaneSplit } from '../../constructs/gateway/lane-split';
-import { RouteParent } from '../../constructs/gateway/route-parent';
+import { LanesGateway } from '../../constructs/gateway/lanes-gateway';
 import type { LoadedEnvironment } from '../../environments/load';
 import type { ServiceSpec } from '../../environments/schema/services';
 import { envoyProxyName } from '../addons/addons-chart';
 import { installed } from '../addons/catalog';
 import { MANAGED_BY_LABELS } from '../labels';
+import {
+  isLaned,
+  LANES_GATEWAY_NAME,
+  lanedServices,
+  lanesGatewayEnabled,
+  lanesProxySettings,
+  routedPort,
+  stableServiceName,
+} from './lanes';
+import {
+  guardPublicListeners,
+  plainHttpRefusal,
+  protectPublicRoute,
+  protectsRoutes,
+} from './traffic-protection';
 import { grayName } from './workloads-chart';
-
-/** The Service port a service's routes send to: `route.port` by name, else the first port. */
-function routedPort(service: ServiceSpec): number {
-  const name = service.route?.port;
-  const port = name === undefined ? service.ports[0] : service.ports.find((p) => p.name === name);
-  if (!port)
-    throw new ValidationError(`routedPort: service ${service.name} has no port ${JSON.stringify(name)}`);
-  return port.port;
-}
 
 function grayLane(service: ServiceSpec, port: number): GrayLane | undefined {
   if (!service.gray) return undefined;
@@ -49,16 +54,17 @@ export function gatewayParameters(
 export function needsGatewayChart(env: LoadedEnvironment): boolean {
   const { spec } = env;
   return (
-    spec.gateway !== undefined ||
-    (spec.grayscale.meshRoutes && spec.services.some((service) => service.gray !== undefined))
+    // The lanes Gateway of in-cluster calls needs the north-south gateway's namespace and class.
+    spec.gateway !== undefined
   );
 }
 
 /**
  * Traffic of an environment on the Gateway API v1: the north-south Gateway, one HTTPRoute or
- * GRPCRoute per exposed service (stable and gray split by weight and by the mark), and, for
- * every service with a gray release, an in-cluster route (GAMMA: the stable Service is the
- * parent) so that service-to-service calls carrying the mark stay in the lane.
+ * GRPCRoute per exposed service (stable and gray split by weight and by the mark), and, while
+ * services have gray releases (`grayscale.inCluster: lanesGateway`), the in-cluster `lanes`
+ * Gateway with a lane route per such service, so that service-to-service calls carrying the mark
+ * stay in the lane (docs/gateway-and-grayscale.md, "In-cluster lanes").
  */
 export class GatewayChart extends Chart {
   /** The Gateway. @default - none when the environment has no `gateway` */
@@ -69,9 +75,15 @@ export class GatewayChart extends Chart {
     const { spec } = env;
     const markHeader = spec.grayscale.header;
     const routed = spec.services.filter((service) => service.route !== undefined);
+    // Envoy Gateway binds a backendRef's filter to a weighted-cluster entry, not to the backend
+    // (see LaneSplit.markWeightedShare): under it, the gray pods mark their own calls instead.
+    const markWeightedShare = !(
+      installed(spec, 'envoyGateway') && spec.gateway?.className === spec.addons.envoyGateway.className
+    );
 
     if (spec.gateway) {
       const gateway = spec.gateway;
+      const refusal = plainHttpRefusal(this, spec);
       this.gateway = new Gateway(this, 'gateway', {
         name: gateway.name,
         namespace: gateway.namespace,
@@ -84,16 +96,32 @@ export class GatewayChart extends Chart {
         routeNamespaces: routed.map((service) => service.namespace),
         infrastructureLabels: { 'platform-blueprint.io/gateway': gateway.name },
         ...(gatewayParameters(env) ? { parametersRef: gatewayParameters(env) } : {}),
+        ...(refusal ? { plainHttpRefusal: refusal } : {}),
       });
+      // Lane headers only from trusted sources; client timeouts (docs/gateway-and-grayscale.md).
+      if (protectsRoutes(spec)) guardPublicListeners(this, spec, { ...MANAGED_BY_LABELS });
     }
+
+    const lanes =
+      spec.gateway && lanesGatewayEnabled(spec)
+        ? new LanesGateway(this, 'lanes', {
+            name: LANES_GATEWAY_NAME,
+            namespace: spec.gateway.namespace,
+            className: spec.gateway.className,
+            dnsDomain: spec.cluster.dnsDomain,
+            services: lanedServices(spec),
+            proxy: lanesProxySettings(spec),
+            infrastructureLabels: { 'platform-blueprint.io/gateway': LANES_GATEWAY_NAME },
+          })
+        : undefined;
 
     for (const service of spec.services) {
       const port = routedPort(service);
-      const stable = { name: service.name, port };
+      const stable = { name: stableServiceName(spec, service), port };
       const gray = grayLane(service, port);
       const labels = { 'app.kubernetes.io/name': service.name };
       if (service.route && this.gateway) {
-        const split = new LaneSplit({ stable, markHeader, ...(gray ? { gray } : {}) });
+        const split = new LaneSplit({ stable, markHeader, markWeightedShare, ...(gray ? { gray } : {}) });
         const common = {
           name: service.name,
           namespace: service.namespace,
@@ -102,9 +130,11 @@ export class GatewayChart extends Chart {
           hostnames: service.route.hostnames,
           labels,
         };
-        if (service.protocol === 'grpc') new GrpcServiceRoute(this, `${service.name}-route`, common);
-        else {
-          new HttpServiceRoute(this, `${service.name}-route`, {
+        if (service.protocol === 'grpc') {
+          new GrpcServiceRoute(this, `${service.name}-route`, common);
+          if (protectsRoutes(spec)) protectPublicRoute(this, service, undefined, labels);
+        } else {
+          const http = {
             ...common,
             pathPrefixes: service.route.pathPrefixes,
             timeouts: {
@@ -113,22 +143,33 @@ export class GatewayChart extends Chart {
                 ? { backendRequest: service.route.backendTimeout }
                 : {}),
             },
-          });
+          };
+          new HttpServiceRoute(this, `${service.name}-route`, http);
+          if (protectsRoutes(spec)) protectPublicRoute(this, service, http, labels);
         }
       }
-      if (gray && spec.grayscale.meshRoutes) {
-        // Calls inside the cluster follow the mark. A service the gateway exposes was split at the
-        // edge already; an internal-only service splits unmarked calls by weight here.
-        const split = new LaneSplit({ stable, gray, markHeader, splitByWeight: service.route === undefined });
+      if (gray && lanes && isLaned(spec, service)) {
+        // Calls inside the cluster reach the lanes Gateway under the service's own name and follow
+        // the mark. A service the gateway exposes was split at the edge already; an internal-only
+        // service splits unmarked calls by weight here.
+        const laned = { name: service.name, namespace: service.namespace, port };
+        const split = new LaneSplit({
+          stable,
+          gray,
+          markHeader,
+          markWeightedShare,
+          splitByWeight: service.route === undefined,
+        });
         const common = {
-          name: `${service.name}-mesh`,
+          name: `${service.name}-lanes`,
           namespace: service.namespace,
-          parents: [RouteParent.service(service.name, port)],
+          parents: lanes.routeParents(laned),
           split,
+          hostnames: lanes.hostnames(laned),
           labels,
         };
-        if (service.protocol === 'grpc') new GrpcServiceRoute(this, `${service.name}-mesh`, common);
-        else new HttpServiceRoute(this, `${service.name}-mesh`, common);
+        if (service.protocol === 'grpc') new GrpcServiceRoute(this, `${service.name}-lanes`, common);
+        else new HttpServiceRoute(this, `${service.name}-lanes`, common);
       }
     }
   }

@@ -2,6 +2,7 @@ import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { DATABASE_LABEL, SHARD_LABEL } from '../../constructs/data/sharded-database';
 import { addressBlock, type NetworkPeer, podsIn } from '../../constructs/guardrails/network-peer';
+import { ApiServerScrape } from '../../constructs/observability/api-server-scrape';
 import { ApiServerVipScrape } from '../../constructs/observability/api-server-vip-scrape';
 import { PlatformAlerts } from '../../constructs/observability/platform-alerts';
 import { ServiceScrape } from '../../constructs/observability/service-scrape';
@@ -89,6 +90,14 @@ export class MonitoringChart extends Chart {
       });
     }
 
+    // Every kube-apiserver's metrics, scraped on its own master: never through the VIP's round-robin.
+    if (spec.controlPlane.masters.length > 0)
+      new ApiServerScrape(this, 'apiserver', {
+        ...common,
+        namespace: observability.namespace,
+        masters: spec.controlPlane.masters.map((master) => ({ name: master.name, address: master.address })),
+        port: spec.controlPlane.apiServerPort,
+      });
     const { vip: address, port } = spec.controlPlane;
     // A control plane without a VIP (a managed cloud cluster) has no VIP path to watch.
     const vip =

@@ -10,6 +10,7 @@ import type { EnvironmentSpec } from '../../environments/schema';
 import { externalServicePorts } from '../../environments/schema/data-rules';
 import type { ServiceSpec } from '../../environments/schema/services';
 import { MANAGED_BY_LABELS } from '../labels';
+import { isLaned, LANES_GATEWAY_NAME, lanesGatewayEnabled, lanesProxyNamespace, routedPort } from './lanes';
 import { DATABASE_EXPORTER_PORT, metricsPortOf, otlpTarget, SERVICE_NAME_LABEL } from './monitoring-chart';
 
 /** Whether the environment gets NetworkPolicies: isolation on and at least one team namespace. */
@@ -27,6 +28,20 @@ function routedContainerPort(service: ServiceSpec): number | undefined {
   const wanted = service.route?.port;
   const port = wanted ? service.ports.find((candidate) => candidate.name === wanted) : service.ports[0];
   return port ? containerPort(port) : undefined;
+}
+
+/** The lanes Gateway's proxy pods (Envoy Gateway labels them with their Gateway), when there are lanes. */
+function lanesProxyPeer(spec: EnvironmentSpec): NetworkPeer | undefined {
+  if (!spec.gateway || !lanesGatewayEnabled(spec)) return undefined;
+  return podsIn(lanesProxyNamespace(), {
+    'gateway.envoyproxy.io/owning-gateway-name': LANES_GATEWAY_NAME,
+    'gateway.envoyproxy.io/owning-gateway-namespace': spec.gateway.namespace,
+  });
+}
+
+/** The container port of an Envoy Gateway listener: privileged ports are shifted by 10000. */
+function lanesContainerPort(port: number): number {
+  return port < 1024 ? port + 10000 : port;
 }
 
 /** The namespace the gateway's proxies run in, when there is a gateway. */
@@ -69,7 +84,7 @@ export class PoliciesChart extends Chart {
       const metrics = metricsPortOf(service);
       if (metrics) policy.allowIngress({ peers: [monitoring], ports: tcpPorts(metrics.containerPort) });
       const routed = routedContainerPort(service);
-      if (service.route && proxies && routed !== undefined)
+      if ((service.route || isLaned(spec, service)) && proxies && routed !== undefined)
         policy.allowIngress({ peers: [podsIn(proxies)], ports: tcpPorts(routed) });
       if (otlp) policy.allowEgress({ peers: [otlp.peer], ports: tcpPorts(otlp.port) });
       for (const used of service.uses) this.connect(spec, service, used, managed);
@@ -90,9 +105,19 @@ export class PoliciesChart extends Chart {
       const policy = this.policyFor(proxies, 'gateway-proxies', {});
       policy.allowIngress({ peers: [] });
       policy.allowEgress({ peers: [podsIn(spec.policy.network.gatewayControllerNamespace)] });
+      // Trusted mark sources: the proxies fetch the issuers' JWKS (docs/gateway-and-grayscale.md).
+      for (const source of spec.grayscale.trustedSources) {
+        const jwt = source.jwtClaim ?? source.signedCookie;
+        if (jwt)
+          policy.allowEgress({
+            peers: jwt.jwksNetworks.map((cidr) => ({ cidr })),
+            ports: tcpPorts(Number(new URL(jwt.jwksUri).port || 443)),
+          });
+      }
       for (const service of spec.services) {
         const routed = routedContainerPort(service);
-        if (service.route && routed !== undefined)
+        // The lanes proxies (in-cluster lanes) send to both lanes of every laned service.
+        if ((service.route || isLaned(spec, service)) && routed !== undefined)
           policy.allowEgress({
             peers: [podsIn(service.namespace, { [SERVICE_NAME_LABEL]: service.name })],
             ports: tcpPorts(routed),
@@ -129,6 +154,10 @@ export class PoliciesChart extends Chart {
     if (target) {
       const ports = tcpPorts(...target.ports.map(containerPort));
       caller.allowEgress({ peers: [podsIn(target.namespace, { [SERVICE_NAME_LABEL]: target.name })], ports });
+      // A laned target's name resolves to the lanes proxies, which listen on its port.
+      const lanes = lanesProxyPeer(spec);
+      if (lanes && isLaned(spec, target))
+        caller.allowEgress({ peers: [lanes], ports: tcpPorts(lanesContainerPort(routedPort(target))) });
       if (managed.has(target.namespace))
         this.policyFor(target.namespace, target.name, { [SERVICE_NAME_LABEL]: target.name }).allowIngress({
           peers: [callerPeer],

@@ -1,7 +1,8 @@
-import { Chart } from 'cdk8s';
+import { ApiObject, Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { PodAutoscaling } from '../../constructs/autoscaling/pod-autoscaling';
 import { ValidationError } from '../../constructs/core/validation-error';
+import { LaneEntryService } from '../../constructs/gateway/lanes-entry';
 import {
   Microservice,
   type MicroserviceProbe,
@@ -11,6 +12,7 @@ import type { LoadedEnvironment } from '../../environments/load';
 import type { EnvironmentSpec } from '../../environments/schema/index';
 import { imageTag, type ProbeSpec, type ServiceSpec } from '../../environments/schema/services';
 import { MANAGED_BY_LABELS } from '../labels';
+import { isLaned, lanesProxyHost, stableServiceName } from './lanes';
 import { placementFor } from './placement';
 
 /** The version label of an image: its tag, else the first 12 hex digits of its digest. */
@@ -36,6 +38,8 @@ export interface ServiceWorkloads {
   readonly stable: Microservice;
   readonly gray?: Microservice;
   readonly autoscaling?: PodAutoscaling;
+  /** The gray version's autoscaling (when the service is autoscaled). */
+  readonly grayAutoscaling?: PodAutoscaling;
 }
 
 function probe(spec: ProbeSpec): MicroserviceProbe {
@@ -110,6 +114,7 @@ export class WorkloadsChart extends Chart {
           })
         : undefined;
       let gray: Microservice | undefined;
+      let grayAutoscaling: PodAutoscaling | undefined;
       if (service.gray) {
         gray = new Microservice(this, grayName(service), {
           ...common,
@@ -118,7 +123,29 @@ export class WorkloadsChart extends Chart {
           image: service.gray.image,
           version: versionOf(service.gray.image, service.gray.version),
           replicas: service.gray.replicas,
+          autoscaled: service.autoscaling !== undefined,
           env: { ...service.env, ...service.gray.env },
+        });
+        // The gray lane scales like its stable twin (same targets and behaviour), from
+        // gray.replicas up to gray.maxReplicas, so neither its weighted share nor a flood of
+        // marked requests overruns it. No schedules: launch-day floors are the stable lane's.
+        if (service.autoscaling) {
+          const { schedules: _schedules, excludeDates: _excludeDates, ...scaling } = service.autoscaling;
+          grayAutoscaling = new PodAutoscaling(this, `${grayName(service)}-autoscaling`, {
+            ...scaling,
+            minReplicas: service.gray.replicas,
+            maxReplicas:
+              service.gray.maxReplicas ?? Math.max(service.autoscaling.maxReplicas, service.gray.replicas),
+            target: gray.deployment,
+          });
+        }
+      }
+      if (isLaned(env.spec, service)) {
+        // Callers keep dialling <service>: it now resolves to the lanes proxies, which pick the lane.
+        new LaneEntryService(this, `${service.name}-lane-entry`, {
+          service: ApiObject.of(stable.service),
+          stableName: stableServiceName(env.spec, service),
+          proxyHost: lanesProxyHost(env.spec),
         });
       }
       workloads.set(service.name, {
@@ -126,6 +153,7 @@ export class WorkloadsChart extends Chart {
         stable,
         ...(gray ? { gray } : {}),
         ...(autoscaling ? { autoscaling } : {}),
+        ...(grayAutoscaling ? { grayAutoscaling } : {}),
       });
     }
     this.workloads = workloads;

@@ -48,6 +48,9 @@ goRegExp.code = 'new RegExp';
  * Validators of custom resources, compiled from CustomResourceDefinitions' `openAPIV3Schema`
  * (one per served version). Pure: the caller reads the CRD files.
  */
+/** A Go duration (`time.ParseDuration`): `300ms`, `1h30m`, `2.5s`. */
+const GO_DURATION = /^(?:[0-9]+(?:\.[0-9]+)?(?:ns|us|µs|ms|s|m|h))+$/;
+
 export class CrdSchemas {
   /** Compiles every CRD in the given YAML texts (multi-document allowed; other kinds are skipped). */
   static fromYaml(texts: readonly string[]): CrdSchemas {
@@ -74,6 +77,9 @@ export class CrdSchemas {
   private constructor(private readonly schemas: ReadonlyMap<string, Record<string, unknown>>) {
     this.ajv = new Ajv({ strict: false, allErrors: true, code: { regExp: goRegExp } });
     addFormats(this.ajv);
+    // Kubernetes validates `format: duration` (metav1.Duration) as a Go duration such as 10s or
+    // 1h30m (go-openapi strfmt), not as ajv-formats' ISO 8601 `P1D`.
+    this.ajv.addFormat('duration', GO_DURATION);
     for (const keyword of KUBERNETES_KEYWORDS) this.ajv.addKeyword(keyword);
   }
 

@@ -11,6 +11,9 @@ function leaves(value: unknown, prefix: (string | number)[] = []): (string | num
   return [prefix];
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: an environment file as parsed YAML
+type Env = any;
+
 function setAt(root: unknown, at: readonly (string | number)[], next: unknown): void {
   let node = root as Record<string | number, unknown>;
   for (const key of at.slice(0, -1)) node = node[key] as Record<string | number, unknown>;
@@ -88,6 +91,58 @@ describe('bad input ends in exit 2 with the file, never in an internal error', (
       expect(fs.readdirSync(project.path('environments')).sort()).toEqual(before);
     },
   );
+
+  it.each([
+    ['vrrpVersion: 1', /controlPlane\.loadBalancer\.vrrpVersion: 1 must be 2 or 3/],
+    ['vrrpVersion: "3"', /controlPlane\.loadBalancer\.vrrpVersion: "3" must be 2 or 3/],
+    [
+      'vrrpVersion: 2, advertIntervalSeconds: 1.5',
+      /controlPlane\.loadBalancer\.advertIntervalSeconds: 1\.5 must be a whole number of seconds with vrrpVersion 2/,
+    ],
+    [
+      'vrrpVersion: 3, advertIntervalSeconds: 0.05, authentication: { type: none }',
+      /controlPlane\.loadBalancer\.advertIntervalSeconds: 0\.05 must be between 0\.1 and 10 seconds/,
+    ],
+    [
+      'vrrpVersion: 3, authentication: { type: pass }',
+      /controlPlane\.loadBalancer\.authentication\.type: "pass" must be none with vrrpVersion 3/,
+    ],
+  ])('refuses the VRRP setting %s with the field path', async (setting, message) => {
+    const test = project.read('environments/test.yaml');
+    const [lb] = /^ {2}loadBalancer:\n( {4}.*\n)+/m.exec(test) ?? [];
+    if (lb === undefined) throw new Error('environments/test.yaml has no controlPlane.loadBalancer block');
+    project.write('environments/bad-vrrp.yaml', test.replace(lb, `  loadBalancer: { ${setting} }\n`));
+    await expectRefused('bad-vrrp.yaml', message);
+  });
+
+  it.each([
+    [
+      'a rate limit without a unit',
+      (env: Env) => {
+        env.services[0].route.protection = { rateLimits: [{ requests: 10 }] };
+      },
+      /services\[0\]\.route\.protection\.rateLimits\[0\]\.unit: .*one of second, minute, hour/,
+    ],
+    [
+      'a retry on a non-idempotent method without the explicit opt-in',
+      (env: Env) => {
+        env.services[0].route.protection = { retry: { methods: ['GET', 'POST'] } };
+      },
+      /services\[0\]\.route\.protection\.retry\.methods\[1\]: "POST" POST is not idempotent.*retryNonIdempotent: true/,
+    ],
+    [
+      'a trusted source that is not a network, claim or cookie',
+      (env: Env) => {
+        env.grayscale.trustedSources = [{ header: { name: 'x-internal' } }];
+      },
+      /grayscale\.trustedSources\[0\]\.header: is not a known field \(allowed here: network, jwtClaim, signedCookie\)/,
+    ],
+  ])('refuses %s with exit 2 and the field path', async (_what, change, message) => {
+    const env = yaml.load(project.read('environments/prod.yaml')) as Env;
+    change(env);
+    project.write('environments/bad-protection.yaml', yaml.dump(env));
+    await expectRefused('bad-protection.yaml', message);
+  });
 
   it('property: changing any one value of an environment never ends in an internal error', async () => {
     const source = yaml.load(project.read('environments/prod.yaml')) as Record<string, unknown>;

@@ -19,7 +19,8 @@ describe('controlPlane validation (blueprint synth, exit 2)', () => {
   const MASTERS = [
     '    - { name: master-1, address: 10.20.0.11 }',
     '    - { name: master-2, address: 10.20.0.12 }',
-    '    - { name: master-3, address: 10.20.0.13 }',
+    '    # A different machine model: its on-board NIC.',
+    '    - { name: master-3, address: 10.20.0.13, interface: enp1s0 }',
   ].join('\n');
 
   async function synthProd(): Promise<string[]> {
@@ -43,17 +44,17 @@ describe('controlPlane validation (blueprint synth, exit 2)', () => {
     ],
     [
       'a repeated master name',
-      [['{ name: master-3, address: 10.20.0.13 }', '{ name: master-2, address: 10.20.0.13 }']],
+      [['{ name: master-3, address: 10.20.0.13,', '{ name: master-2, address: 10.20.0.13,']],
       /^error: environments\/prod\.yaml: controlPlane\.masters\[2\]\.name: "master-2" repeats name of item 1; names must be unique \(line \d+\)$/,
     ],
     [
       'a repeated master address',
-      [['{ name: master-3, address: 10.20.0.13 }', '{ name: master-3, address: 10.20.0.12 }']],
+      [['{ name: master-3, address: 10.20.0.13,', '{ name: master-3, address: 10.20.0.12,']],
       /^error: environments\/prod\.yaml: controlPlane\.masters\[2\]\.address: "10\.20\.0\.12" repeats address of item 1; addresss? must be unique/,
     ],
     [
       'a master that is also a worker',
-      [['{ name: master-3, address: 10.20.0.13 }', '{ name: node-01, address: 10.20.0.13 }']],
+      [['{ name: master-3, address: 10.20.0.13,', '{ name: node-01, address: 10.20.0.13,']],
       /^error: environments\/prod\.yaml: controlPlane\.masters\[2\]\.name: "node-01" is also a node of pool "general"; a host is either a master or a worker/,
     ],
     [
@@ -86,7 +87,7 @@ describe('controlPlane validation (blueprint synth, exit 2)', () => {
     ],
     [
       'a master outside the subnet',
-      [['{ name: master-3, address: 10.20.0.13 }', '{ name: master-3, address: 10.20.3.13 }']],
+      [['{ name: master-3, address: 10.20.0.13,', '{ name: master-3, address: 10.20.3.13,']],
       /^error: environments\/prod\.yaml: controlPlane\.masters\[2\]\.address: "10\.20\.3\.13" is not a host address in controlPlane\.subnet 10\.20\.0\.0\/24/,
     ],
     [
@@ -138,6 +139,76 @@ describe('controlPlane validation (blueprint synth, exit 2)', () => {
         ],
       ],
       /^error: environments\/prod\.yaml: controlPlane\.loadBalancer\.authentication\.passwordFile: "vrrp\.conf" is not an absolute file path/,
+    ],
+    [
+      "a master's interface with a space",
+      [['interface: enp1s0 }', 'interface: "enp 1s0" }']],
+      /^error: environments\/prod\.yaml: controlPlane\.masters\[2\]\.interface: "enp 1s0" is not a network interface name \(1-15 characters, no spaces or "\/", e\.g\. ens18\) \(line \d+\)$/,
+    ],
+    [
+      "a master's interface longer than 15 characters",
+      [['interface: enp1s0 }', 'interface: enp1s0f0np0abcdef }']],
+      /^error: environments\/prod\.yaml: controlPlane\.masters\[2\]\.interface: "enp1s0f0np0abcdef" is not a network interface name/,
+    ],
+    [
+      'a default interface with a "/"',
+      [['  interface: ens18\n', '  interface: ens/18\n']],
+      /^error: environments\/prod\.yaml: controlPlane\.interface: "ens\/18" is not a network interface name \(1-15 characters, no spaces or "\/"/,
+    ],
+    [
+      "a master's interface that is not a string",
+      [['interface: enp1s0 }', 'interface: 7 }']],
+      /^error: environments\/prod\.yaml: controlPlane\.masters\[2\]\.interface: 7 must be a string holding a network interface name/,
+    ],
+    [
+      "a master's interface with an external load balancer",
+      [['  masters:\n', '  loadBalancer: { type: external, endpoint: api.prod.example.com }\n  masters:\n']],
+      /^error: environments\/prod\.yaml: controlPlane\.masters\[2\]\.interface: "enp1s0" applies only to loadBalancer\.type keepalived \(the interface that carries the VIP\)/,
+    ],
+    [
+      "HAProxy's stats port equal to its frontend port",
+      [['  masters:\n', '  loadBalancer: { haproxyStatsPort: 8443 }\n  masters:\n']],
+      /^error: environments\/prod\.yaml: controlPlane\.loadBalancer\.haproxyStatsPort: 8443 equals controlPlane\.port; HAProxy's stats listener needs a port of its own on every master/,
+    ],
+    [
+      "HAProxy's stats port equal to the API server port",
+      [['  masters:\n', '  loadBalancer: { haproxyStatsPort: 6443 }\n  masters:\n']],
+      /^error: environments\/prod\.yaml: controlPlane\.loadBalancer\.haproxyStatsPort: 6443 equals controlPlane\.apiServerPort/,
+    ],
+    [
+      "HAProxy's stats port out of range",
+      [['  masters:\n', '  loadBalancer: { haproxyStatsPort: 70000 }\n  masters:\n']],
+      /^error: environments\/prod\.yaml: controlPlane\.loadBalancer\.haproxyStatsPort: 70000 /,
+    ],
+    [
+      'an unknown VRRP version',
+      [['  masters:\n', '  loadBalancer: { vrrpVersion: 4 }\n  masters:\n']],
+      /^error: environments\/prod\.yaml: controlPlane\.loadBalancer\.vrrpVersion: 4 must be 2 or 3 \(the VRRP version\)/,
+    ],
+    [
+      'sub-second VRRP adverts with VRRPv2',
+      [
+        [
+          '  masters:\n',
+          '  loadBalancer: { vrrpVersion: 2, advertIntervalSeconds: 0.5, authentication: { type: pass } }\n  masters:\n',
+        ],
+      ],
+      /^error: environments\/prod\.yaml: controlPlane\.loadBalancer\.advertIntervalSeconds: 0\.5 must be a whole number of seconds with vrrpVersion 2 \(VRRPv2 adverts are whole seconds\); set controlPlane\.loadBalancer\.vrrpVersion: 3/,
+    ],
+    [
+      'VRRP adverts not in tenths of a second',
+      [['  masters:\n', '  loadBalancer: { advertIntervalSeconds: 0.25 }\n  masters:\n']],
+      /^error: environments\/prod\.yaml: controlPlane\.loadBalancer\.advertIntervalSeconds: 0\.25 must be a multiple of 0\.1 seconds/,
+    ],
+    [
+      'VRRP adverts below 0.1 s',
+      [['  masters:\n', '  loadBalancer: { advertIntervalSeconds: 0 }\n  masters:\n']],
+      /^error: environments\/prod\.yaml: controlPlane\.loadBalancer\.advertIntervalSeconds: 0 must be between 0\.1 and 10 seconds/,
+    ],
+    [
+      'a VRRP password with VRRPv3 (which has no authentication)',
+      [['  masters:\n', '  loadBalancer: { vrrpVersion: 3, authentication: { type: pass } }\n  masters:\n']],
+      /^error: environments\/prod\.yaml: controlPlane\.loadBalancer\.authentication\.type: "pass" must be none with vrrpVersion 3: VRRPv3 \(RFC 5798\) has no authentication; set controlPlane\.loadBalancer\.authentication: \{ type: none \}/,
     ],
     [
       'a health check that never fails over',

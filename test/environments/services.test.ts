@@ -51,7 +51,7 @@ describe('services schema', () => {
       failureThreshold: 3,
     });
     expect(service?.probes.startup.failureThreshold).toBe(60);
-    expect(result.data.grayscale).toEqual({ header: 'x-gray-tag', meshRoutes: true });
+    expect(result.data.grayscale).toMatchObject({ header: 'x-gray-tag', inCluster: 'lanesGateway' });
   });
 
   it.each([
@@ -107,6 +107,22 @@ describe('services schema', () => {
     expect(issues([{ ...api, gray }])[0]).toMatch(
       /^services\.0\.gray\.weight: must be (between 0 and 100|a whole number)/,
     );
+  });
+
+  it('bounds the gray lane: gray.maxReplicas needs autoscaling and at least gray.replicas; <service>-stable is taken', () => {
+    const gray = { image: 'registry.example.com/shop/api:1.1.0', replicas: 2, maxReplicas: 4 };
+    expect(issues([{ ...api, gray }])).toEqual([
+      'services.0.gray.maxReplicas: needs `autoscaling` on the service (the gray lane is autoscaled like its stable twin); without it the lane runs gray.replicas',
+    ]);
+    const autoscaling = { minReplicas: 2, maxReplicas: 6 };
+    expect(issues([{ ...api, autoscaling, gray }])).toEqual([]);
+    expect(issues([{ ...api, autoscaling, gray: { ...gray, maxReplicas: 1 } }])).toEqual([
+      "services.0.gray.maxReplicas: must be at least gray.replicas (2), the minimum of the gray lane's HPA",
+    ]);
+    const other = { ...api, name: 'api-stable' };
+    expect(issues([{ ...api, autoscaling, gray }, other])).toEqual([
+      'services.0.gray: gives the stable pods the Service "api-stable" (grayscale.inCluster: lanesGateway), which is already a service\'s name',
+    ]);
   });
 
   it('refuses a gray release without an image, or one that changes nothing', () => {

@@ -31,6 +31,28 @@ export function hasCommand(name: string): boolean {
 export const HAPROXY = hasCommand('haproxy') ? 'haproxy' : '/usr/sbin/haproxy';
 export const KEEPALIVED = hasCommand('keepalived') ? 'keepalived' : '/usr/sbin/keepalived';
 
+/**
+ * keepalived's command line for a test: in the foreground, logging to the console, only the
+ * VRRP process (the checker process would need `virtual_server`s), with its configuration and
+ * pid files in `dir` (keepalived.conf as generated, moved there).
+ */
+export function keepalivedArgs(dir: string): string[] {
+  return [
+    '--dont-fork',
+    '--log-console',
+    '--no-syslog',
+    '--vrrp',
+    '--use-file',
+    path.join(dir, 'keepalived.conf'),
+    '-p',
+    path.join(dir, 'keepalived.pid'),
+    '-r',
+    path.join(dir, 'vrrp.pid'),
+    '-c',
+    path.join(dir, 'checkers.pid'),
+  ];
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -87,23 +109,30 @@ export function makeCertificate(dir: string): { cert: string; key: string } {
 }
 
 /**
- * A stand-in kube-apiserver: HTTPS, `GET /healthz` answers `ok`, every other path answers the
- * server's name. On SIGTERM it stops accepting connections at once and exits when the requests
- * in flight are done, like kube-apiserver's graceful shutdown.
+ * A stand-in kube-apiserver: HTTPS, `GET /healthz` and `/readyz` answer `ok`, every other path
+ * answers the server's name. On SIGTERM it fails /readyz, keeps serving for its shutdown delay,
+ * then stops accepting connections and exits when the requests in flight are done, like
+ * kube-apiserver's graceful shutdown. SIGUSR2 toggles a slow /readyz (a slow etcd).
  */
 const STAND_IN = `
 const https = require('node:https');
 const fs = require('node:fs');
-const [name, host, port, cert, key, delay] = process.argv.slice(2);
+const [name, host, port, cert, key, delay, slowMs] = process.argv.slice(2);
 let stopping = false;
+let slow = false;
 const server = https.createServer({ cert: fs.readFileSync(cert), key: fs.readFileSync(key) }, (req, res) => {
   res.setHeader('connection', 'close');
   if (req.url === '/readyz' && stopping) {
     res.statusCode = 503;
     return res.end('[-]shutdown failed');
   }
-  res.end(req.url === '/healthz' || req.url === '/readyz' ? 'ok' : name);
+  const answer = () => res.end(req.url === '/healthz' || req.url === '/readyz' ? 'ok' : name);
+  // A slow etcd: kube-apiserver's etcd checks in /readyz take up to their 2 s timeout.
+  if (req.url === '/readyz' && slow) return setTimeout(answer, Number(slowMs || 2500));
+  answer();
 });
+// SIGUSR2 toggles a slow /readyz.
+process.on('SIGUSR2', () => { slow = !slow; console.log((slow ? 'slow ' : 'fast ') + name); });
 server.listen(Number(port), host, () => console.log('listening ' + name));
 // As kube-apiserver's graceful termination: /readyz fails at once, requests are still served
 // for the shutdown delay (--shutdown-delay-duration), then it stops accepting, lets connections

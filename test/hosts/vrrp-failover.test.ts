@@ -3,22 +3,31 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TempProject } from '../support/cli';
-import { Daemons, HAPROXY, KEEPALIVED, netnsUnavailable, sleep, waitFor } from './daemons';
+import { describeNeeding } from '../support/requirements';
+import { Daemons, HAPROXY, KEEPALIVED, keepalivedArgs, netnsUnavailable, sleep, waitFor } from './daemons';
 
 /**
- * The generated keepalived.conf, check script and haproxy.cfg of three masters, run by the real
+ * The generated keepalived.conf, check scripts and haproxy.cfg of three masters, run by the real
  * keepalived and HAProxy in three network namespaces joined by a bridge (in a fourth namespace),
  * each with a stand-in kube-apiserver. Addresses are TEST-NET-1 (192.0.2.0/24) and exist only in
- * these namespaces. The only rewrite is the directory of the check script and password file
- * (/etc/keepalived -> a temporary directory per master).
+ * these namespaces. The masters' NICs have Debian's predictable names, one of them its own
+ * (controlPlane.masters[].interface). The only rewrite is the directory of the check scripts and
+ * password file (/etc/keepalived -> a temporary directory per master).
+ *
+ * The design under test: the VIP moves once per failure, and only when that helps. An API
+ * server that stops moves nothing (HAProxy routes around it), nor do all of them stopping; a
+ * HAProxy or keepalived that stops, or a host that dies, moves the VIP once, and a master that
+ * recovers does not take it back (nopreempt).
  */
 const unavailable = netnsUnavailable();
-const describeNetns = unavailable === undefined ? describe : describe.skip;
+const describeNetns = (name: string, body: () => void) => describeNeeding(name, [unavailable], body);
 if (unavailable !== undefined) {
   console.warn(`SKIPPED test/hosts/vrrp-failover.test.ts: ${unavailable}`);
 }
 
 const MASTERS = ['vm-1', 'vm-2', 'vm-3'];
+/** Each master's NIC: the default of controlPlane.interface, and vm-3's own. */
+const INTERFACES = ['ens18', 'ens18', 'enp1s0'];
 const ADDRESSES = ['192.0.2.11', '192.0.2.12', '192.0.2.13'];
 const VIP = '192.0.2.10';
 const ENV = `template: idc-ha
@@ -31,11 +40,21 @@ controlPlane:
   subnet: 192.0.2.0/24
   port: 8443
   apiServerPort: 6443
-  interface: eth0
+  interface: ens18
   virtualRouterId: 199
+  # VRRPv2 with the PASS password file: this test keeps that path running with the real daemons
+  # (the template's VRRPv3 runs in the HA drill, test/hosts/ha-drill.test.ts).
+  loadBalancer: { vrrpVersion: 2, advertIntervalSeconds: 1, authentication: { type: pass } }
   masters:
-${MASTERS.map((name, i) => `    - { name: ${name}, address: ${ADDRESSES[i]} }`).join('\n')}
+${MASTERS.map((name, i) => `    - { name: ${name}, address: ${ADDRESSES[i]}${i === 2 ? `, interface: ${INTERFACES[i]}` : ''} }`).join('\n')}
 `;
+
+/**
+ * The stand-in API servers' shutdown delay, as the generated kubeadm configuration gives
+ * kube-apiserver (--shutdown-delay-duration 5 s): longer than HAProxy needs to mark a server
+ * that fails /readyz down (inter 2 s, then fastinter 1 s, fall 3: at most 4 s).
+ */
+const SHUTDOWN_DELAY_MS = 5000;
 
 /**
  * Milliseconds after which the client gives up on a request. A connection that the holder had
@@ -87,10 +106,19 @@ function once() {
 once();
 `;
 
+/** How often each value occurs. */
+function countBy(values: readonly string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const value of values) counts[value] = (counts[value] ?? 0) + 1;
+  return counts;
+}
+
 interface Master {
   readonly name: string;
   readonly ns: string;
   readonly dir: string;
+  /** Its NIC on the bridge. */
+  readonly nic: string;
   apiserver?: ChildProcess;
   haproxy?: ChildProcess;
   keepalived?: ChildProcess;
@@ -107,12 +135,22 @@ describeNetns('VRRP failover of the generated keepalived.conf (three namespaces,
   let sampler: Promise<void> | undefined;
   let client: ChildProcess | undefined;
   /** Measured hand-over times, printed at the end for the record (CI logs, docs). */
-  const measured: Record<string, number> = {};
+  const measured: Record<string, number | string> = {};
+  /**
+   * Times in which requests through the VIP are expected to fail, besides the instant of a
+   * hand-over: a holder whose HAProxy died refuses connections until the VIP has moved, and
+   * with every API server down nothing answers.
+   */
+  const disruptions: { what: string; from: number; to: number }[] = [];
+  /** The master whose HAProxy the HAProxy test stopped. */
+  let haproxyStoppedOn: Master | undefined;
+  /** Times in which no request through the VIP may fail at all. */
+  const undisturbed: { what: string; from: number; to: number }[] = [];
 
   /** Who holds the VIP, read from all namespaces in one shell so that the reads are milliseconds apart. */
   const holders = (): string[] => {
     const script = masters
-      .map((m) => `echo "== ${m.name}"; ip -n ${m.ns} -brief addr show dev eth0`)
+      .map((m) => `echo "== ${m.name}"; ip -n ${m.ns} -brief addr show dev ${m.nic}`)
       .join('; ');
     const out = execFileSync('sh', ['-c', script], { encoding: 'utf8' });
     return out
@@ -140,15 +178,23 @@ describeNetns('VRRP failover of the generated keepalived.conf (three namespaces,
     daemons.ip(sw, 'link', 'set', 'br0', 'up');
     MASTERS.forEach((name, i) => {
       const ns = `${tag}-m${i + 1}`;
+      const nic = INTERFACES[i] as string;
       daemons.addNamespace(ns);
-      daemons.ip(sw, 'link', 'add', `m${i + 1}`, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns);
+      daemons.ip(sw, 'link', 'add', `m${i + 1}`, 'type', 'veth', 'peer', 'name', nic, 'netns', ns);
       daemons.ip(sw, 'link', 'set', `m${i + 1}`, 'master', 'br0', 'up');
-      daemons.ip(ns, 'addr', 'add', `${ADDRESSES[i]}/24`, 'dev', 'eth0');
-      daemons.ip(ns, 'link', 'set', 'eth0', 'up');
+      daemons.ip(ns, 'addr', 'add', `${ADDRESSES[i]}/24`, 'dev', nic);
+      daemons.ip(ns, 'link', 'set', nic, 'up');
       const dir = path.join(daemons.dir, name);
       fs.mkdirSync(dir, { mode: 0o755 });
       const hostDir = project.path('out', 'vrrp', 'hosts', name);
-      for (const file of ['keepalived.conf', 'check-apiserver.sh', 'check-vrrp-auth.sh', 'haproxy.cfg']) {
+      const files = [
+        'keepalived.conf',
+        'check-apiserver.sh',
+        'check-interface.sh',
+        'check-vrrp-auth.sh',
+        'haproxy.cfg',
+      ];
+      for (const file of files) {
         const text = fs
           .readFileSync(path.join(hostDir, file), 'utf8')
           .replaceAll('/etc/keepalived/', `${dir}/`);
@@ -158,15 +204,15 @@ describeNetns('VRRP failover of the generated keepalived.conf (three namespaces,
       }
       // The operator's host-local password file; the test's password is not a secret.
       fs.writeFileSync(path.join(dir, 'vrrp-auth.conf'), 'auth_pass pbvrrp01\n', { mode: 0o600 });
-      masters.push({ name, ns, dir });
+      masters.push({ name, ns, dir, nic });
     });
 
-    for (const [i, m] of masters.entries()) {
-      // The pre-start check the systemd drop-in runs accepts the password file.
+    for (const m of masters) {
+      // The pre-start checks the systemd drop-in runs accept the interface and the password file.
+      execFileSync('ip', ['netns', 'exec', m.ns, path.join(m.dir, 'check-interface.sh')]);
       execFileSync(path.join(m.dir, 'check-vrrp-auth.sh'));
       m.apiserver = await startMasterApiServer(m);
-      m.haproxy = daemons.start(HAPROXY, ['-db', '-f', path.join(m.dir, 'haproxy.cfg')], m.ns);
-      expect(i).toBeGreaterThanOrEqual(0);
+      m.haproxy = startHaproxy(m);
     }
     for (const m of masters) m.keepalived = startKeepalived(m);
     sampling = true;
@@ -200,35 +246,35 @@ describeNetns('VRRP failover of the generated keepalived.conf (three namespaces,
     );
   }, 60000);
 
-  /**
-   * The master's stand-in apiserver, with a shutdown delay as the generated kubeadm
-   * configuration gives kube-apiserver (5 s there; 3 s here, as in haproxy-failover.test.ts:
-   * more than HAProxy needs to mark it down, 2 failed /readyz checks 1 s apart, and within
-   * stop()'s bound). Without it a stop resets the connections that a HAProxy had just handed
-   * to it (accepted by the kernel, not yet by the server), a failure at the stop, seconds
-   * before the hand-over that the stop causes.
-   */
+  /** The master's stand-in apiserver, with the shutdown delay of kube-apiserver. */
   function startMasterApiServer(m: Master): Promise<ChildProcess> {
-    return daemons.startApiServer(m.name, '0.0.0.0', 6443, m.ns, 3000);
+    return daemons.startApiServer(m.name, '0.0.0.0', 6443, m.ns, SHUTDOWN_DELAY_MS);
   }
 
+  /** Stops a stand-in gracefully, as kubelet stops kube-apiserver; it exits after its shutdown delay. */
+  function stopApiServer(m: Master): Promise<void> {
+    return daemons.stop(m.apiserver as ChildProcess, 'SIGTERM', SHUTDOWN_DELAY_MS + 5000);
+  }
+
+  function startHaproxy(m: Master): ChildProcess {
+    return daemons.start(HAPROXY, ['-db', '-f', path.join(m.dir, 'haproxy.cfg')], m.ns);
+  }
+
+  const keepalivedLines = (m: Master, pattern: RegExp) =>
+    daemons.output(m.keepalived as ChildProcess).filter((line) => pattern.test(line)).length;
+
+  /** The master that holds the VIP alone now. */
+  const holder = (): Master => {
+    const name = soleHolder();
+    const m = masters.find((x) => x.name === name);
+    if (!m) throw new Error(`no sole holder of the VIP (holders: ${holders().join(', ') || 'none'})`);
+    return m;
+  };
+  /** The master with the highest priority (the earliest in MASTERS) among `candidates`. */
+  const firstOf = (candidates: Master[]): string => (candidates[0] as Master).name;
+
   function startKeepalived(m: Master): ChildProcess {
-    return daemons.start(
-      KEEPALIVED,
-      [
-        '--dont-fork',
-        '--log-console',
-        '--no-syslog',
-        '--vrrp',
-        '-f',
-        path.join(m.dir, 'keepalived.conf'),
-        '-p',
-        path.join(m.dir, 'keepalived.pid'),
-        '-r',
-        path.join(m.dir, 'vrrp.pid'),
-      ],
-      m.ns,
-    );
+    return daemons.start(KEEPALIVED, keepalivedArgs(m.dir), m.ns);
   }
 
   afterAll(async () => {
@@ -265,65 +311,165 @@ describeNetns('VRRP failover of the generated keepalived.conf (three namespaces,
     return out;
   }
 
-  it('puts the VIP on exactly one master: the first, which has the highest priority', async () => {
-    // Three keepalived started at once: the first whose master-down timer runs out takes the
-    // VIP. That is vm-1 unless its keepalived came up a few hundred ms after vm-2's (a loaded
-    // machine), and then vm-1 preempts within a second: the election settles on vm-1.
-    await waitFor('vm-1 to hold the VIP alone', () => soleHolder() === 'vm-1', 15000);
+  it('puts the VIP on exactly one master, and keeps it there', async () => {
+    // Three keepalived started at once, all BACKUP: the first whose master-down timer runs out
+    // takes the VIP. That is vm-1 (highest priority, shortest timer) unless its keepalived came
+    // up a few hundred ms late on a loaded machine; without preemption the VIP then stays where
+    // it went. Either way exactly one master holds it, and keeps it.
+    await waitFor('one master to hold the VIP alone', () => soleHolder() !== undefined, 15000);
+    const first = holder().name;
+    measured['first holder'] = first;
     const steadyFrom = Date.now();
     await sleep(3000);
-    expect(history(steadyFrom)).toEqual(['vm-1']);
+    expect(history(steadyFrom)).toEqual([first]);
   }, 30000);
 
-  it("moves the VIP within 10 s when the holder's apiserver stops (track script), without flapping", async () => {
+  it("does not move the VIP when the holder's apiserver stops: HAProxy routes around it", async () => {
+    const h = holder();
     const from = Date.now();
-    // A graceful stop, as kubelet stops kube-apiserver: it fails /readyz at once and serves for
-    // its shutdown delay (see startMasterApiServer) while every HAProxy takes it out; it exits
-    // then, the check fails and the VIP moves. `took` counts from its exit.
-    await daemons.stop(masters[0]?.apiserver as ChildProcess);
-    const took = await waitFor('the VIP to leave vm-1', () => soleHolder() === 'vm-2', 10000);
-    measured['apiserver stopped -> VIP moved (ms)'] = took;
-    await sleep(3000);
-    // vm-2 has the next priority; vm-3 never takes the VIP, and vm-1 never gets it back.
-    expect(history(from)).toEqual(['vm-1', 'vm-2']);
-    expect(took).toBeLessThan(10000);
-  }, 30000);
+    const downs = daemons.output(h.haproxy as ChildProcess).length;
+    // A graceful stop, as kubelet stops kube-apiserver: /readyz fails at once, it serves for its
+    // shutdown delay while every HAProxy takes it out, then it exits.
+    const stopped = stopApiServer(h);
+    const markedDown = await waitFor(
+      `HAProxy on ${h.name} to mark ${h.name} down`,
+      () =>
+        daemons
+          .output(h.haproxy as ChildProcess)
+          .slice(downs)
+          .some((l) => l.includes(`${h.name} is DOWN`)),
+      10000,
+      50,
+    );
+    measured["apiserver stopped -> marked down by the holder's HAProxy (ms)"] = markedDown;
+    await stopped;
+    // Longer than keepalived needs to act on a failing check (interval 1 s, fall 2).
+    await sleep(4000);
+    h.apiserver = await startMasterApiServer(h);
+    await waitFor(
+      `HAProxy on ${h.name} to take ${h.name} back`,
+      () =>
+        daemons
+          .output(h.haproxy as ChildProcess)
+          .slice(downs)
+          .some((l) => l.includes(`${h.name} is UP`)),
+      15000,
+      50,
+    );
+    await sleep(2000);
+    undisturbed.push({ what: `${h.name}'s apiserver stopped and back`, from, to: Date.now() });
+    expect(history(from)).toEqual([h.name]);
+    expect(markedDown).toBeLessThan(SHUTDOWN_DELAY_MS);
+  }, 40000);
 
-  it('moves the VIP within 5 s when the holder stops keepalived, without flapping', async () => {
+  it('does not move the VIP when every apiserver is down: no master would do better', async () => {
+    const h = holder();
     const from = Date.now();
-    await daemons.stop(masters[1]?.keepalived as ChildProcess);
-    const took = await waitFor('the VIP to leave vm-2', () => soleHolder() === 'vm-3', 5000);
-    measured['keepalived stopped -> VIP moved (ms)'] = took;
+    const before = daemons.output(h.haproxy as ChildProcess).length;
+    await Promise.all(masters.map((m) => daemons.stop(m.apiserver as ChildProcess, 'SIGKILL')));
+    await waitFor(
+      `HAProxy on ${h.name} to have no API server left`,
+      () =>
+        daemons
+          .output(h.haproxy as ChildProcess)
+          .slice(before)
+          .some((l) => /has no server available/.test(l)),
+      15000,
+      50,
+    );
+    // Every master's chk_apiservers fails (each loses the same weight); nobody takes over.
+    await sleep(4000);
+    for (const m of masters) m.apiserver = await startMasterApiServer(m);
+    await waitFor(
+      `HAProxy on ${h.name} to have every API server back`,
+      () =>
+        masters.every((m) =>
+          daemons
+            .output(h.haproxy as ChildProcess)
+            .slice(before)
+            .some((l) => l.includes(`${m.name} is UP`)),
+        ),
+      20000,
+      50,
+    );
+    await sleep(1000);
+    disruptions.push({ what: 'every apiserver down', from, to: Date.now() });
+    expect(history(from)).toEqual([h.name]);
+  }, 60000);
+
+  it("moves the VIP once, within 5 s, when the holder's HAProxy stops", async () => {
+    const h = holder();
+    const next = firstOf(masters.filter((m) => m !== h));
+    const from = Date.now();
+    await daemons.stop(h.haproxy as ChildProcess);
+    haproxyStoppedOn = h;
+    const took = await waitFor(`the VIP to move to ${next}`, () => soleHolder() === next, 5000, 50);
+    measured['HAProxy stopped -> VIP moved (ms)'] = took;
+    disruptions.push({ what: `${h.name}'s HAProxy stopped`, from, to: from + took });
     await sleep(3000);
-    // vm-1 still fails its check (priority below vm-3's), so vm-3 is the healthiest master left.
-    expect(history(from)).toEqual(['vm-2', 'vm-3']);
+    expect(history(from)).toEqual([h.name, next]);
     expect(took).toBeLessThan(5000);
   }, 30000);
 
-  it('moves the VIP within 5 s when the holding host dies (link cut, daemons killed)', async () => {
-    // Bring vm-1 back to health and restart vm-2's keepalived first: vm-1 preempts (highest priority).
-    const m1 = masters[0] as Master;
-    const m2 = masters[1] as Master;
-    m1.apiserver = await startMasterApiServer(m1);
-    m2.keepalived = startKeepalived(m2);
-    await waitFor('vm-1 to take the VIP back', () => soleHolder() === 'vm-1', 15000);
-    await sleep(1500);
+  it('does not move the VIP back when that HAProxy returns (nopreempt)', async () => {
+    const old = haproxyStoppedOn as Master;
+    const h = holder();
     const from = Date.now();
-    execFileSync('ip', ['-n', `${tag}-sw`, 'link', 'set', 'm1', 'down']);
+    const backups = keepalivedLines(old, /Entering BACKUP STATE/);
+    old.haproxy = startHaproxy(old);
+    // Its checks pass again (rise 2): it leaves FAULT for BACKUP, and stays there.
+    const recovered = await waitFor(
+      `${old.name} to leave FAULT`,
+      () => keepalivedLines(old, /Entering BACKUP STATE/) > backups,
+      15000,
+      50,
+    );
+    measured['HAProxy back -> BACKUP again (ms)'] = recovered;
+    await sleep(5000);
+    expect(history(from)).toEqual([h.name]);
+  }, 30000);
+
+  it('moves the VIP once, within 5 s, when the holder stops keepalived', async () => {
+    const h = holder();
+    const next = firstOf(masters.filter((m) => m !== h));
+    const from = Date.now();
+    await daemons.stop(h.keepalived as ChildProcess);
+    const took = await waitFor(`the VIP to move to ${next}`, () => soleHolder() === next, 5000, 50);
+    measured['keepalived stopped -> VIP moved (ms)'] = took;
+    await sleep(3000);
+    expect(history(from)).toEqual([h.name, next]);
+    expect(took).toBeLessThan(5000);
+    // It comes back as a backup and leaves the VIP where it is.
+    const back = Date.now();
+    h.keepalived = startKeepalived(h);
+    await waitFor(
+      `${h.name}'s keepalived to run as BACKUP`,
+      () => keepalivedLines(h, /Entering BACKUP STATE/) > 0,
+      10000,
+    );
+    await sleep(5000);
+    expect(history(back)).toEqual([next]);
+  }, 40000);
+
+  it('moves the VIP once, within 5 s, when the holding host dies (link cut, daemons killed)', async () => {
+    const h = holder();
+    const next = firstOf(masters.filter((m) => m !== h));
+    const from = Date.now();
+    execFileSync('ip', ['-n', `${tag}-sw`, 'link', 'set', `m${masters.indexOf(h) + 1}`, 'down']);
     await Promise.all([
-      daemons.stop(m1.keepalived as ChildProcess, 'SIGKILL'),
-      daemons.stop(m1.haproxy as ChildProcess, 'SIGKILL'),
-      daemons.stop(m1.apiserver as ChildProcess, 'SIGKILL'),
+      daemons.stop(h.keepalived as ChildProcess, 'SIGKILL'),
+      daemons.stop(h.haproxy as ChildProcess, 'SIGKILL'),
+      daemons.stop(h.apiserver as ChildProcess, 'SIGKILL'),
     ]);
-    daemonsIp(m1.ns, 'addr', 'flush', 'dev', 'eth0');
-    const took = await waitFor('a live master to take the VIP', () => soleHolder() === 'vm-2', 5000);
+    daemonsIp(h.ns, 'addr', 'flush', 'dev', h.nic);
+    const took = await waitFor(`${next} to take the VIP`, () => soleHolder() === next, 5000);
     measured['host died -> VIP moved (ms)'] = took;
     await sleep(2000);
-    expect(history(from)).toEqual(['vm-1', 'vm-2']);
+    expect(history(from)).toEqual([h.name, next]);
     expect(took).toBeLessThan(5000);
   }, 40000);
 
-  it('through the VIP, fails no request except around a hand-over', async () => {
+  it('through the VIP, fails no request except around a hand-over or while nothing can serve', async () => {
     // The request in flight ends (by its deadline at the latest) before the record is read.
     await daemons.stop(client as ChildProcess, 'SIGTERM', REQUEST_DEADLINE_MS + 5000);
     interface ClientRequest {
@@ -349,34 +495,47 @@ describeNetns('VRRP failover of the generated keepalived.conf (three namespaces,
       lastSeen = sample.at;
     }
     const failed = requests.filter((r) => r.error !== undefined);
+    const overlaps = (r: ClientRequest, w: { from: number; to: number }, slackMs: number) =>
+      r.start <= w.to + slackMs && r.end >= w.from - slackMs;
+    const inDisruption = failed.filter((r) => disruptions.some((d) => overlaps(r, d, 1500)));
+    const others = failed.filter((r) => !inDisruption.includes(r));
+    measured['client requests'] = requests.length;
+    measured['client requests failed while a holder had no HAProxy or no apiserver was up'] =
+      inDisruption.length;
+    measured['client requests failed otherwise'] = others.length;
     console.info(
-      `client through the VIP: ${requests.length} requests, ${failed.length} failed (${failed.map((r) => r.error).join('; ')}), ${handOvers.length} hand-overs`,
+      `client through the VIP: ${requests.length} requests, ${failed.length} failed (${JSON.stringify(countBy(failed.map((r) => r.error as string)))}), ${handOvers.length} hand-overs`,
     );
-    // The client ran through the hand-overs: there were at least four while it ran, and it had a
-    // request in flight around each. Its rate is the machine's: a black-holed request takes this
-    // one-at-a-time client out for its deadline, and on a loaded 2-core machine it managed fewer
-    // than 300 requests in a run; the count only shows that it ran at all.
+    // The client ran through the hand-overs: there were three while it ran (HAProxy stopped,
+    // keepalived stopped, host died), and it had a request in flight around each. Its rate is the
+    // machine's: a black-holed request takes this one-at-a-time client out for its deadline.
     expect(requests.length).toBeGreaterThan(100);
     const whileClientRan = handOvers.filter((h) => h.to > (requests[0]?.start ?? Number.POSITIVE_INFINITY));
-    expect(whileClientRan.length).toBeGreaterThanOrEqual(4);
+    expect(whileClientRan.length).toBe(3);
     for (const h of whileClientRan) {
-      const seen = requests.some((r) => r.start <= h.to + 1500 && r.end >= h.from - 1500);
+      const seen = requests.some((r) => overlaps(r, h, 1500));
       expect({ handOver: h, clientSawIt: seen }).toEqual({ handOver: h, clientSawIt: true });
+    }
+    // An apiserver that stops and comes back, even on the holder, fails nothing.
+    for (const w of undisturbed) {
+      expect({ window: w.what, failed: failed.filter((r) => overlaps(r, w, 0)) }).toEqual({
+        window: w.what,
+        failed: [],
+      });
     }
     // A connection lives on the master that held the VIP when it was opened; when the VIP moves,
     // the request in flight on it is cut: reset by the new holder when the client sends more,
     // else black-holed until the client's deadline. While a dead holder's VIP has no new holder
     // yet (about 3 s) a new connection cannot be made. Clients retry such requests (kubectl and
-    // client-go do). Everything else must succeed: every failure overlaps a hand-over, and
+    // client-go do). Everything else must succeed: every other failure overlaps a hand-over, and
     // there are few (this client sends one request at a time).
-    expect(failed.length).toBeLessThanOrEqual(2 * handOvers.length);
+    expect(others.length).toBeLessThanOrEqual(2 * handOvers.length);
     // "Near" allows for the sampling: on a loaded 2-core CI machine the samples lag by up to a
     // second. No more is needed after a take-over: the new master's gratuitous ARP rewrites the
-    // client's neighbour entry for the VIP at once, before that entry (confirmed by the last
-    // request, so reachable for 15 s or more) would ever be probed, so a connect after the
-    // take-over reaches the new holder.
-    for (const r of failed) {
-      const near = handOvers.some((h) => r.start <= h.to + 1500 && r.end >= h.from - 1500);
+    // client's neighbour entry for the VIP at once, so a connect after the take-over reaches the
+    // new holder.
+    for (const r of others) {
+      const near = handOvers.some((h) => overlaps(r, h, 1500));
       expect({ request: r, nearHandOver: near, handOvers }).toEqual({
         request: r,
         nearHandOver: true,

@@ -14,7 +14,8 @@ const REFERENCE_KEY = /(name|namespace|ref|key|keyref|secretkeyref|secretname)$/
 const TEXT_PATTERNS: readonly [RegExp, string][] = [
   [/IDENTIFIED BY '(?!\$\()/, 'a literal SQL password'],
   [/SOURCE_PASSWORD='(?!\$\()/, 'a literal replication password'],
-  [/^\s*auth_pass\s+[^<\s]/m, 'a literal VRRP password'],
+  // A Jinja reference (the playbook writes the password given at run time) is no literal.
+  [/^\s*auth_pass\s+(?!\{\{)[^<\s]/m, 'a literal VRRP password'],
   [/\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@'"]+:[^\s/@'"$]+@/i, 'a URL with a password'],
   [/-----BEGIN ([A-Z ]+ )?PRIVATE KEY-----/, 'a private key'],
 ];

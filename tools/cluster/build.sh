@@ -130,6 +130,9 @@ patched_module() {
 
 # go_build name dir out pkg tags ldflags [module patch]
 # With module and patch: builds `module` with the patch applied (patched_module).
+# `pkg` may name several packages (space separated) with `out` a directory
+# ending in /: one `go build -o out/ pkg1 pkg2` shares the compile work of
+# their common packages, and each binary lands in out/ under its command name.
 go_build() {
 	local name=$1 dir=$2 out=$3 pkg=$4 tags=$5 ldflags=$6 mod=${7:-} patch=${8:-} t
 	local work=$CACHE/build/$name
@@ -146,12 +149,25 @@ go_build() {
 			log "$name: $mod patched with $(basename "$patch") ($(grep -c '^+++ b/' "$patch") files) in $work/src"
 		fi
 		t=$(now)
-		go build "${modfile[@]}" -tags "$tags" -ldflags "$ldflags" -o "$out.tmp" "$pkg" || die "$name: go build failed (output above)"
+		local pkgs
+		read -r -a pkgs <<<"$pkg"
+		if [ "${out%/}" != "$out" ]; then
+			rm -rf "${out%/}.tmp" && mkdir -p "${out%/}.tmp"
+			go build "${modfile[@]}" -tags "$tags" -ldflags "$ldflags" -o "${out%/}.tmp/" "${pkgs[@]}" || die "$name: go build failed (output above)"
+		else
+			go build "${modfile[@]}" -tags "$tags" -ldflags "$ldflags" -o "$out.tmp" "${pkgs[@]}" || die "$name: go build failed (output above)"
+		fi
 		log "$name: compiled+linked in $(elapsed "$t")s"
 	) || exit 1
 	rm -rf "$work"
 	rmdir "$CACHE/build" 2>/dev/null || true
-	mv -f "$out.tmp" "$out"
+	if [ "${out%/}" != "$out" ]; then
+		local f
+		for f in "${out%/}.tmp"/*; do mv -f "$f" "$out$(basename "$f")"; done
+		rmdir "${out%/}.tmp"
+	else
+		mv -f "$out.tmp" "$out"
+	fi
 }
 
 check_go() {
@@ -248,25 +264,35 @@ build_kwok() {
 # envoy-gateway/rehearsal.patch (applied to a copy, see patched_module) makes the listeners and
 # the certificate directory that upstream hard-codes for a Pod (/certs, :8081,
 # :8080, 0.0.0.0:18000) settable from the environment; see the patch's header.
+# egctl (cmd/egctl) is built in the same `go build` (the same patched module,
+# ldflags and cache key): `egctl experimental translate` is Envoy Gateway's own
+# Gateway API -> xDS translation, which test/stacks/gateway/translation.test.ts runs.
 build_envoy_gateway() {
-	local dir=$HERE/envoy-gateway out=$BIN/envoy-gateway t ld key patch
+	local dir=$HERE/envoy-gateway out=$BIN/envoy-gateway egctl=$BIN/egctl t ld key patch
 	t=$(now)
 	patch=$dir/rehearsal.patch
 	ld="-s -w -X github.com/envoyproxy/gateway/internal/cmd/version.envoyGatewayVersion=$ENVOY_GATEWAY_VERSION"
 	key="envoy-gateway $ENVOY_GATEWAY_VERSION $(module_key "$dir" "$ld" "$GO_VERSION" "$(sha256sum <"$patch")")"
-	if cache_hit envoy-gateway "$key" "$out"; then
+	if cache_hit envoy-gateway "$key" "$out" "$egctl"; then
 		log "envoy-gateway: cached ($key)"
 		record "envoy-gateway $ENVOY_GATEWAY_VERSION" cached "$(elapsed "$t")"
 		return
 	fi
-	log "envoy-gateway: building github.com/envoyproxy/gateway $ENVOY_GATEWAY_VERSION"
+	log "envoy-gateway: building github.com/envoyproxy/gateway $ENVOY_GATEWAY_VERSION (envoy-gateway, egctl)"
 	rm -f "$KEYS/envoy-gateway"
-	go_build envoy-gateway "$dir" "$out" github.com/envoyproxy/gateway/cmd/envoy-gateway "" "$ld" \
+	go_build envoy-gateway "$dir" "$BIN/" \
+		"github.com/envoyproxy/gateway/cmd/envoy-gateway github.com/envoyproxy/gateway/cmd/egctl" "" "$ld" \
 		github.com/envoyproxy/gateway "$patch"
-	"$out" version | grep -qx "ENVOY_GATEWAY_VERSION: $ENVOY_GATEWAY_VERSION" ||
+	# Output captured first: with pipefail, `grep -q` closing the pipe early can fail the writer.
+	local reported
+	reported=$("$out" version)
+	grep -qx "ENVOY_GATEWAY_VERSION: $ENVOY_GATEWAY_VERSION" <<<"$reported" ||
 		die "envoy-gateway: envoy-gateway version does not report $ENVOY_GATEWAY_VERSION"
+	reported=$("$egctl" version --remote=false)
+	grep -qx "$ENVOY_GATEWAY_VERSION" <<<"$reported" ||
+		die "envoy-gateway: egctl version --remote=false does not report $ENVOY_GATEWAY_VERSION"
 	echo "$key" >"$KEYS/envoy-gateway"
-	log "envoy-gateway: $(du -h "$out" | cut -f1) $out"
+	log "envoy-gateway: $(du -h "$out" | cut -f1) $out, $(du -h "$egctl" | cut -f1) $egctl"
 	record "envoy-gateway $ENVOY_GATEWAY_VERSION" built "$(elapsed "$t")"
 }
 

@@ -6,6 +6,7 @@ import { type DeployTarget, planDeploy } from '../../../cli/deploy/plan';
 import { PlainProgress } from '../../../cli/deploy/progress';
 import { runSteps } from '../../../cli/deploy/runner';
 import { withApplySetLabel } from '../../../cli/deploy/workdir';
+import { describeNeeding } from '../../support/requirements';
 import { FakeApiServer } from './fake-api-server';
 
 /**
@@ -27,8 +28,9 @@ const configMap = (name: string, namespace: string) =>
 const DEPLOYMENT =
   'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  namespace: one\nspec:\n  replicas: 2\n  selector:\n    matchLabels: { app: api }\n  template:\n    metadata:\n      labels: { app: api }\n    spec:\n      containers:\n        - name: api\n          image: registry.example/api:1.0.0\n';
 
-(hasKubectl ? describe : describe.skip)(
+describeNeeding(
   'kubectl apply with the blueprint ApplySet (real kubectl, fake API)',
+  [hasKubectl ? undefined : 'kubectl'],
   () => {
     let api: FakeApiServer;
     let root: string;

@@ -491,6 +491,67 @@ describe('kubeconfigProblem', () => {
   });
 });
 
+describe('kubeconfigProblem with the names of kubeadm admin.conf', () => {
+  // The shape `kubeadm init phase kubeconfig admin` writes (v1.28): cluster <clusterName>,
+  // user kubernetes-admin, context kubernetes-admin@<clusterName>.
+  const adminConf = (cluster: string, user = 'kubernetes-admin') => ({
+    clusters: [{ name: cluster, cluster: { server: 'https://10.20.0.10:8443' } }],
+    contexts: [{ name: `${user}@${cluster}`, context: { cluster, user } }],
+    users: [{ name: user, user: { 'client-certificate-data': 'LS0t' } }],
+  });
+  const merged = (...files: ReturnType<typeof adminConf>[]) => ({
+    clusters: files.flatMap((f) => f.clusters),
+    contexts: files.flatMap((f) => f.contexts),
+    users: files.flatMap((f) => f.users).filter((u, i, all) => all.findIndex((o) => o.name === u.name) === i),
+  });
+  let dir: string;
+  let file: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'blueprint-kubeconfig-'));
+    file = path.join(dir, 'config');
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("says how to rename kubeadm's default context to the environment's", () => {
+    fs.writeFileSync(file, JSON.stringify(adminConf('prod')));
+    expect(kubeconfigProblem(file, 'prod-admin@prod', 'environments/prod.yaml', 'prod')).toBe(
+      `kubeconfig ${file} has no context prod-admin@prod, but kubeadm's default context kubernetes-admin@prod; rename it: ` +
+        `kubectl --kubeconfig=${file} config rename-context kubernetes-admin@prod prod-admin@prod ` +
+        `(and give its user a name of its own before merging another cluster's admin.conf, see docs/host-provisioning.md, "Kubeconfig names"), ` +
+        'or set cluster.kubeconfig.context to kubernetes-admin@prod in environments/prod.yaml',
+    );
+    // Another cluster's default context is not offered.
+    fs.writeFileSync(file, JSON.stringify(adminConf('prod-b')));
+    expect(kubeconfigProblem(file, 'prod-admin@prod', 'environments/prod.yaml', 'prod')).toMatch(
+      /has no context prod-admin@prod \(it has kubernetes-admin@prod-b\); add the context/,
+    );
+  });
+
+  it("accepts kubeadm's default names when the environment names that context and no other cluster shares the user", () => {
+    fs.writeFileSync(file, JSON.stringify(adminConf('prod')));
+    expect(
+      kubeconfigProblem(file, 'kubernetes-admin@prod', 'environments/prod.yaml', 'prod'),
+    ).toBeUndefined();
+  });
+
+  it("refuses two sites merged with the same kubeadm user, which sends one cluster the other one's certificate", () => {
+    fs.writeFileSync(file, JSON.stringify(merged(adminConf('prod'), adminConf('prod-b'))));
+    expect(kubeconfigProblem(file, 'kubernetes-admin@prod-b', 'environments/prod-b.yaml', 'prod-b')).toBe(
+      `kubeconfig ${file}: context kubernetes-admin@prod-b and kubernetes-admin@prod share kubeadm's user kubernetes-admin for different clusters; ` +
+        "a merged kubeconfig keeps one kubernetes-admin, so one cluster gets the other's certificate. " +
+        'Rename the user in each admin.conf before merging (e.g. prod-b-admin), see docs/host-provisioning.md, "Kubeconfig names"',
+    );
+    fs.writeFileSync(
+      file,
+      JSON.stringify(merged(adminConf('prod', 'prod-admin'), adminConf('prod-b', 'prod-b-admin'))),
+    );
+    expect(
+      kubeconfigProblem(file, 'prod-b-admin@prod-b', 'environments/prod-b.yaml', 'prod-b'),
+    ).toBeUndefined();
+    expect(kubeconfigProblem(file, 'prod-admin@prod', 'environments/prod.yaml', 'prod')).toBeUndefined();
+  });
+});
+
 describe('exec', () => {
   it('reports a binary missing from PATH without throwing', async () => {
     const result = await exec(['terraform', 'version'], {

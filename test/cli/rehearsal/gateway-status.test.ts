@@ -36,6 +36,32 @@ const route = (
 });
 
 describe('judgeGateways', () => {
+  it('judges a Gateway behind a ClusterIP Service by its cluster IP, not by the MetalLB pool', () => {
+    const lanes = { ...gateway(['10.96.0.40']), metadata: { name: 'lanes', namespace: 'gateway' } };
+    const proxy = (type: string, clusterIP: string) => ({
+      metadata: {
+        name: 'lanes',
+        namespace: 'envoy-gateway-system',
+        labels: {
+          'gateway.envoyproxy.io/owning-gateway-name': 'lanes',
+          'gateway.envoyproxy.io/owning-gateway-namespace': 'gateway',
+        },
+      },
+      spec: { type, clusterIP },
+    });
+    const judge = (service: ReturnType<typeof proxy>) =>
+      judgeGateways({ gateways: [lanes], routes: [], pools: ['10.20.2.240/29'], proxyServices: [service] })
+        .problems;
+    expect(judge(proxy('ClusterIP', '10.96.0.40'))).toEqual([]);
+    expect(judge(proxy('ClusterIP', '10.96.0.41'))).toEqual([
+      "Gateway gateway/lanes: address 10.96.0.40 is not its proxy Service's cluster IP 10.96.0.41",
+    ]);
+    // A LoadBalancer Gateway still needs a pool address.
+    expect(judge(proxy('LoadBalancer', '10.96.0.40'))).toEqual([
+      'Gateway gateway/lanes: address 10.96.0.40 in no MetalLB pool (10.20.2.240/29)',
+    ]);
+  });
+
   it('passes a Programmed Gateway with an address from the pool and accepted routes', () => {
     const report = judgeGateways({
       gateways: [gateway(['10.20.2.240'])],

@@ -20,12 +20,15 @@ const master = {
       reload: 'keepalived',
     },
   ],
+  vrrpAuthFile: '/etc/keepalived/vrrp-auth.conf',
 };
 const worker = {
   name: 'node-01',
   address: '10.20.1.11',
   groups: ['pool_general'],
-  files: [{ source: 'kubeadm-join.yaml', destination: '/etc/platform-blueprint/kubeadm-join.yaml' }],
+  files: [{ source: 'kubeadm-join.yaml', destination: '/etc/kubernetes/kubeadm-join.yaml', mode: 0o600 }],
+  packages: ['containerd', 'kubeadm=1.28.15-*'],
+  services: ['containerd'],
 };
 
 describe('AnsibleInventory', () => {
@@ -54,10 +57,18 @@ describe('AnsibleInventory', () => {
           reload: 'keepalived',
         },
       ],
+      blueprint_packages: [],
+      blueprint_services: [],
+      blueprint_vrrp_auth_file: '/etc/keepalived/vrrp-auth.conf',
     });
-    expect(inventory.all.children.pool_general.hosts['node-01'].blueprint_files).toEqual([
-      { src: 'kubeadm-join.yaml', dest: '/etc/platform-blueprint/kubeadm-join.yaml', mode: '0644' },
-    ]);
+    expect(inventory.all.children.pool_general.hosts['node-01']).toEqual({
+      ansible_host: '10.20.1.11',
+      blueprint_files: [
+        { src: 'kubeadm-join.yaml', dest: '/etc/kubernetes/kubeadm-join.yaml', mode: '0600' },
+      ],
+      blueprint_packages: ['containerd', 'kubeadm=1.28.15-*'],
+      blueprint_services: ['containerd'],
+    });
     expect(inventory.all.children.workers).toEqual({ children: { pool_general: {} } });
   });
 
@@ -85,18 +96,66 @@ describe('AnsibleInventory', () => {
     expect(() => new AnsibleInventory({ environment: 'prod', hosts: [worker, worker] })).toThrow(
       'host "node-01" is listed twice',
     );
+    expect(
+      () =>
+        new AnsibleInventory({ environment: 'prod', hosts: [{ ...master, vrrpAuthFile: 'vrrp-auth.conf' }] }),
+    ).toThrow(`'vrrpAuthFile' ("vrrp-auth.conf") of master-1 must be an absolute path`);
+    expect(
+      () =>
+        new AnsibleInventory({
+          environment: 'prod',
+          hosts: [{ ...worker, packages: ['kubeadm; rm -rf /'] }],
+        }),
+    ).toThrow('package or unit "kubeadm; rm -rf /" of node-01');
   });
 });
 
 describe('AnsiblePlaybook', () => {
-  const play = parse(new AnsiblePlaybook({ environment: 'prod' }).render())[0];
+  const plays = parse(
+    new AnsiblePlaybook({
+      environment: 'prod',
+      kubernetesVersion: '1.28.15',
+      kernelModules: ['overlay', 'br_netfilter'],
+    }).render(),
+  );
+  const [masters, others] = plays;
+  type Task = Record<string, unknown> & { name: string; tags: string[] };
+  const tasks: Task[] = masters.tasks;
+  const index = (pattern: RegExp) => tasks.findIndex((task) => pattern.test(task.name));
 
-  it('changes one machine at a time and stops everywhere on the first error', () => {
-    expect(play).toMatchObject({ hosts: 'all', become: true, serial: 1, any_errors_fatal: true });
+  it('changes the masters one at a time, then the other machines, and stops everywhere on the first error', () => {
+    expect(masters).toMatchObject({ hosts: 'masters', become: true, serial: 1, any_errors_fatal: true });
+    expect(others).toMatchObject({ hosts: 'all:!masters', become: true, any_errors_fatal: true });
+    expect(others.serial).toBeUndefined();
+    expect(others.tasks).toEqual(masters.tasks);
+  });
+
+  it("installs from the environment's pkgs.k8s.io repository, signed by its key, under the packages tag", () => {
+    expect(masters.vars.blueprint_kubernetes_repository).toBe('https://pkgs.k8s.io/core:/stable:/v1.28/deb/');
+    const source = tasks[index(/Add the Kubernetes 1.28 repository/)] as Task;
+    expect((source['ansible.builtin.copy'] as { content: string }).content).toBe(
+      'deb [signed-by={{ blueprint_kubernetes_keyring }}] {{ blueprint_kubernetes_repository }} /\n',
+    );
+    const install = tasks[index(/^Install the packages/)] as Task;
+    expect(install['ansible.builtin.apt']).toEqual({ name: '{{ blueprint_packages }}', update_cache: true });
+    for (const task of tasks.filter((t) => 'ansible.builtin.apt' in t || 'ansible.builtin.get_url' in t))
+      expect(task.tags).toEqual(['packages']);
+  });
+
+  it('refuses to start without the VRRP password before anything changes, and writes it before the files', () => {
+    expect(index(/^Refuse to go on without the VRRP password/)).toBeLessThan(index(/^Install the packages/));
+    expect(tasks[index(/^Refuse to go on/)]?.tags).toEqual(['always']);
+    const write = tasks[index(/^Write the VRRP password file/)] as Task;
+    expect(write).toMatchObject({ no_log: true, diff: false });
+    expect(write['ansible.builtin.copy']).toMatchObject({
+      mode: '0600',
+      content: 'auth_pass {{ blueprint_vrrp_password }}\n',
+    });
+    expect(index(/^Write the VRRP password file/)).toBeLessThan(index(/^Copy the host files/));
   });
 
   it('copies from hosts/<inventory_hostname>/ beside the ansible/ directory, with the check first', () => {
-    const copy = play.tasks.find((task: Record<string, unknown>) => 'ansible.builtin.copy' in task);
+    const copy = tasks[index(/^Copy the host files/)] as Task;
     expect(copy['ansible.builtin.copy']).toMatchObject({
       src: '{{ playbook_dir }}/../hosts/{{ inventory_hostname }}/{{ item.src }}',
       dest: '{{ item.dest }}',
@@ -106,20 +165,31 @@ describe('AnsiblePlaybook', () => {
     expect(copy.register).toBe('blueprint_copied');
   });
 
-  it('reloads only the units of files that changed', () => {
-    const reload = play.tasks.find(
-      (task: Record<string, unknown>) => 'ansible.builtin.systemd_service' in task,
-    );
+  it('restarts or reloads only the units of files that changed, after the files, under the services tag', () => {
+    const reload = tasks[index(/^Reload \(or start\)/)] as Task;
     expect(reload.loop).toContain("blueprint_copied.results | selectattr('changed')");
-    expect(reload['ansible.builtin.systemd_service']).toMatchObject({
-      state: 'reloaded',
-      daemon_reload: true,
-    });
+    expect(reload.loop).toContain("map(attribute='reload')");
+    expect(tasks[index(/^Restart the services/)]?.loop).toContain("map(attribute='restart')");
+    for (const task of tasks.filter((t) => 'ansible.builtin.systemd_service' in t)) {
+      expect(task.tags).toEqual(['services']);
+      expect(tasks.indexOf(task)).toBeGreaterThan(index(/^Copy the host files/));
+    }
   });
 
-  it('refuses a serial below one', () => {
-    expect(() => new AnsiblePlaybook({ environment: 'prod', serial: 0 })).toThrow(
-      "AnsiblePlaybook: 'serial' (0) must be a whole number >= 1",
+  it('turns swap off and loads the kernel settings (the running kernel under the kernel tag), and runs the preflight last', () => {
+    expect(tasks[index(/^Turn swap off now/)]?.tags).toEqual(['kernel']);
+    expect(tasks[index(/^Load the kernel modules/)]?.loop).toEqual(['overlay', 'br_netfilter']);
+    expect(tasks[index(/^Keep swap off at boot: comment/)]?.tags).toEqual(['files']);
+    expect(index(/^Check the machine is ready/)).toBe(tasks.length - 2);
+    for (const task of tasks) expect(task.tags.length).toBeGreaterThan(0);
+  });
+
+  it('refuses a serial below one and a version that is not x.y.z', () => {
+    expect(
+      () => new AnsiblePlaybook({ environment: 'prod', kubernetesVersion: '1.28.15', serial: 0 }),
+    ).toThrow("AnsiblePlaybook: 'serial' (0) must be a whole number >= 1");
+    expect(() => new AnsiblePlaybook({ environment: 'prod', kubernetesVersion: 'v1.28' })).toThrow(
+      `AnsiblePlaybook: 'kubernetesVersion' ("v1.28") must be x.y.z, e.g. 1.28.15`,
     );
   });
 });

@@ -69,6 +69,17 @@ describe('PlatformAlerts', () => {
     expect(byName.GatewayHigh5xxRatio?.expr).toMatch(/> 0\.05$/);
   });
 
+  it("leaves Envoy Gateway's own stats and readiness listeners out of the gateway 5xx ratio", () => {
+    const { alerts } = render(FULL);
+    const expr = alerts.rules.find((rule) => rule.alert === 'GatewayHigh5xxRatio')?.expr ?? '';
+    const selectors = expr.match(/\{[^}]*\}/g) ?? [];
+    expect(selectors).toHaveLength(2);
+    for (const selector of selectors)
+      expect(selector).toContain('envoy_http_conn_manager_prefix!~"eg-stats-http|eg-ready-http"');
+    expect(expr).not.toContain('"admin"');
+    expect(promqlProblems(expr)).toEqual([]);
+  });
+
   it('leaves out the alerts of parts the environment does not have', () => {
     const { alerts } = render({ namespace: 'monitoring', environment: 'cloud' });
     expect(alerts.rules.map((rule) => rule.alert)).toEqual([

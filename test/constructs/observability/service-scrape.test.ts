@@ -1,4 +1,5 @@
 import { Chart, Testing } from 'cdk8s';
+import { ApiServerScrape } from '../../../constructs/observability/api-server-scrape';
 import { ApiServerVipScrape } from '../../../constructs/observability/api-server-vip-scrape';
 import { ServiceScrape } from '../../../constructs/observability/service-scrape';
 import { validateAgainstCrd } from '../../support/crd-schema';
@@ -98,14 +99,20 @@ describe('ApiServerVipScrape', () => {
   );
   const byKind = Object.fromEntries(manifests.map((manifest) => [manifest.kind, manifest]));
 
-  it('points a selector-less Service at the VIP through an EndpointSlice', () => {
+  it('points a headless, selector-less Service at the VIP through an Endpoints object (what endpoints discovery reads)', () => {
     expect(byKind.Service?.spec.selector).toBeUndefined();
+    expect(byKind.Service?.spec.clusterIP).toBe('None');
     expect(byKind.Service?.spec.ports).toEqual([{ name: 'https', port: 8443, targetPort: 8443 }]);
-    expect(byKind.EndpointSlice?.metadata.labels['kubernetes.io/service-name']).toBe('apiserver-vip');
-    expect(byKind.EndpointSlice?.endpoints).toEqual([
-      { addresses: ['10.20.0.10'], conditions: { ready: true } },
+    expect(byKind.Endpoints?.metadata.name).toBe('apiserver-vip');
+    expect(byKind.Endpoints?.subsets).toEqual([
+      { addresses: [{ ip: '10.20.0.10' }], ports: [{ name: 'https', port: 8443, protocol: 'TCP' }] },
     ]);
-    expect(byKind.EndpointSlice?.ports).toEqual([{ name: 'https', port: 8443, protocol: 'TCP' }]);
+  });
+
+  it('keeps only up: HAProxy would mix the API servers behind the VIP under one instance', () => {
+    expect(byKind.ServiceMonitor?.spec.endpoints[0].metricRelabelings).toEqual([
+      { action: 'drop', sourceLabels: ['__name__'], regex: '.+' },
+    ]);
   });
 
   it('scrapes it over HTTPS with the service-account token, as job apiserver-vip', () => {
@@ -131,5 +138,51 @@ describe('ApiServerVipScrape', () => {
           }),
       ),
     ).toThrow(`ApiServerVipScrape: 'vip' ("api.example.com") must be an IPv4 address`);
+  });
+});
+
+describe('ApiServerScrape', () => {
+  const masters = [
+    { name: 'master-1', address: '10.20.0.11' },
+    { name: 'master-2', address: '10.20.0.12' },
+    { name: 'master-3', address: '10.20.0.13' },
+  ];
+  const manifests = synth(
+    (chart) => new ApiServerScrape(chart, 'apiserver', { namespace: 'monitoring', masters, port: 6443 }),
+  );
+  const byKind = Object.fromEntries(manifests.map((manifest) => [manifest.kind, manifest]));
+
+  it('makes every master its own target on the apiserver port, labelled with its node', () => {
+    expect(byKind.Service?.spec.clusterIP).toBe('None');
+    const [subset] = byKind.Endpoints?.subsets ?? [];
+    expect(subset.ports).toEqual([{ name: 'https', port: 6443, protocol: 'TCP' }]);
+    expect(subset.addresses).toEqual(
+      masters.map((master) => ({
+        ip: master.address,
+        nodeName: master.name,
+        targetRef: { kind: 'Node', name: master.name },
+      })),
+    );
+  });
+
+  it('scrapes their full metrics over HTTPS as job apiserver, keeping every sample', () => {
+    const monitor = byKind.ServiceMonitor;
+    expect(validateAgainstCrd(monitor as { apiVersion: string; kind: string })).toEqual([]);
+    expect(monitor?.spec.selector.matchLabels).toEqual(byKind.Service?.metadata.labels);
+    expect(monitor?.spec.endpoints[0]).toMatchObject({ port: 'https', path: '/metrics', scheme: 'https' });
+    expect(monitor?.spec.endpoints[0].metricRelabelings).toBeUndefined();
+  });
+
+  it('refuses a repeated master address', () => {
+    expect(() =>
+      synth(
+        (chart) =>
+          new ApiServerScrape(chart, 'apiserver', {
+            namespace: 'monitoring',
+            masters: [masters[0], { name: 'other', address: '10.20.0.11' }] as typeof masters,
+            port: 6443,
+          }),
+      ),
+    ).toThrow('StaticTargets monitoring/apiserver: an address repeats');
   });
 });

@@ -4,12 +4,14 @@ import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { validateKubernetesObjects } from '../../constructs/data/kubernetes-schema';
 import { keepalivedConfigTest, netnsUnavailable } from '../../hosts/daemons';
 import { readTree, TempProject } from '../../support/cli';
+import { itNeeding } from '../../support/requirements';
 
 /** The other shapes of a control plane: static pods, multicast, no VRRP auth, kubeadm v1beta4, an external load balancer. */
 
 const unavailable = netnsUnavailable();
 if (unavailable !== undefined) console.warn(`SKIPPED keepalived -t checks in ${__filename}: ${unavailable}`);
-const itNetns = unavailable === undefined ? it : it.skip;
+const itNetns = (name: string, fn: jest.ProvidesCallback, timeout?: number) =>
+  itNeeding(name, [unavailable], fn, timeout);
 
 describe('static pods, multicast, no authentication, Kubernetes 1.31 (test environment)', () => {
   let project: TempProject;
@@ -18,10 +20,16 @@ describe('static pods, multicast, no authentication, Kubernetes 1.31 (test envir
   beforeAll(async () => {
     project = new TempProject();
     project.edit('environments/test.yaml', 'kubernetesVersion: 1.28.15', 'kubernetesVersion: 1.31.2');
+    // test's loadBalancer block (VRRPv2 with the password) gets the variant's settings.
     project.edit(
       'environments/test.yaml',
-      '  virtualRouterId: 61\n',
-      '  virtualRouterId: 61\n  loadBalancer: { runAs: staticPod, peering: multicast, authentication: { type: none } }\n',
+      '  loadBalancer:\n',
+      '  loadBalancer:\n    runAs: staticPod\n    peering: multicast\n',
+    );
+    project.edit(
+      'environments/test.yaml',
+      '    authentication: { type: pass }\n',
+      '    authentication: { type: none }\n',
     );
     const result = await project.run(['synth', '--env', 'test', '--out', 'out']);
     if (result.code !== 0) throw new Error(`synth failed (${result.code}): ${result.stderr}`);
@@ -30,10 +38,17 @@ describe('static pods, multicast, no authentication, Kubernetes 1.31 (test envir
   afterAll(() => project?.dispose());
 
   it('writes keepalived and haproxy as static pod manifests instead of a systemd drop-in', () => {
-    const files = [...tree.keys()].filter((key) => key.startsWith('test/hosts/test-master-2/')).sort();
+    // The load balancer's and kubeadm's files (host prerequisites are tested with their module).
+    const files = [...tree.keys()]
+      .filter((key) => key.startsWith('test/hosts/test-master-2/'))
+      .filter((key) =>
+        /\/(check-[^/]*\.sh|haproxy[^/]*|keepalived[^/]*|kubeadm-[^/]*|manifests\/.*)$/.test(key),
+      )
+      .sort();
     expect(files).toEqual(
       [
         'check-apiserver.sh',
+        'check-interface.sh',
         'haproxy.cfg',
         'keepalived.conf',
         'kubeadm-join.yaml',
@@ -84,7 +99,7 @@ describe('static pods, multicast, no authentication, Kubernetes 1.31 (test envir
 
   itNetns('passes keepalived -t', () => {
     const hostDir = path.dirname(project.path('out', 'test/hosts/test-master-1/keepalived.conf'));
-    expect(keepalivedConfigTest(hostDir, 'eth0', undefined, `pbkv${process.pid % 10000}`)).toEqual({
+    expect(keepalivedConfigTest(hostDir, 'ens18', undefined, `pbkv${process.pid % 10000}`)).toEqual({
       code: 0,
       output: '',
     });
@@ -114,15 +129,15 @@ describe('static pods with VRRP authentication', () => {
   it('checks the host-local password file in an init container before keepalived starts', async () => {
     const project = new TempProject();
     try {
-      project.edit(
-        'environments/test.yaml',
-        '  virtualRouterId: 61\n',
-        '  virtualRouterId: 61\n  loadBalancer: { runAs: staticPod }\n',
-      );
+      project.edit('environments/test.yaml', '  loadBalancer:\n', '  loadBalancer:\n    runAs: staticPod\n');
       const result = await project.run(['synth', '--env', 'test', '--out', 'out']);
       expect(result.code).toBe(0);
       const pod = parseYaml(project.read('out/test/hosts/test-master-3/manifests/keepalived.yaml'));
       expect(pod.spec.initContainers).toEqual([
+        expect.objectContaining({
+          name: 'check-interface',
+          command: ['/bin/sh', '/etc/keepalived/check-interface.sh'],
+        }),
         expect.objectContaining({
           name: 'check-vrrp-auth',
           command: ['/bin/sh', '/etc/keepalived/check-vrrp-auth.sh'],
@@ -138,20 +153,20 @@ describe('static pods with VRRP authentication', () => {
 });
 
 describe('health check timings', () => {
-  it('apply to both keepalived and HAProxy', async () => {
+  it("apply to HAProxy's checks of the API servers; keepalived's checks of HAProxy keep their own", async () => {
     const project = new TempProject();
     try {
       project.edit(
         'environments/test.yaml',
-        '  virtualRouterId: 61\n',
-        '  virtualRouterId: 61\n  loadBalancer: { healthCheck: { intervalSeconds: 2, fall: 3, rise: 4 } }\n',
+        '  loadBalancer:\n',
+        '  loadBalancer:\n    healthCheck: { intervalSeconds: 4, fall: 5, rise: 4 }\n',
       );
       const result = await project.run(['synth', '--env', 'test', '--out', 'out']);
       expect(result.code).toBe(0);
       const conf = project.read('out/test/hosts/test-master-1/keepalived.conf');
-      expect(conf).toMatch(/vrrp_script chk_apiserver \{[^}]*interval 2\n[^}]*fall 3\n\s+rise 4\n/);
+      expect(conf).toMatch(/vrrp_script chk_haproxy \{[^}]*interval 1\n[^}]*fall 2\n\s+rise 2\n/);
       expect(project.read('out/test/hosts/test-master-1/haproxy.cfg')).toMatch(
-        / inter 2000ms .* fall 3 rise 4$/m,
+        / inter 4000ms fastinter 2000ms downinter 4000ms fall 5 rise 4$/m,
       );
     } finally {
       project.dispose();
@@ -183,7 +198,13 @@ namespaces: [{ name: shop, team: shop }]
       expect(result.stderr).toBe('');
       expect(result.code).toBe(0);
       const tree = readTree(project.path('out'));
-      const hosts = [...tree.keys()].filter((key) => key.startsWith('shop/hosts/')).sort();
+      // The load balancer's and kubeadm's files (host prerequisites are tested with their module).
+      const hosts = [...tree.keys()]
+        .filter((key) => key.startsWith('shop/hosts/'))
+        .filter((key) =>
+          /\/(check-[^/]*\.sh|haproxy[^/]*|keepalived[^/]*|kubeadm-[^/]*|manifests\/.*)$/.test(key),
+        )
+        .sort();
       expect(hosts).toEqual([
         'shop/hosts/master-1/kubeadm-init.yaml',
         'shop/hosts/master-2/kubeadm-join.yaml',

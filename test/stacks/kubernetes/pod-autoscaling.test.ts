@@ -28,11 +28,25 @@ describe.each(environments)('autoscalers of $env.name', ({ env, manifests }) => 
   const hpas = manifests.filter((doc) => doc.kind === 'HorizontalPodAutoscaler');
   const crons = manifests.filter((doc) => doc.kind === 'CronHorizontalPodAutoscaler');
 
-  it('has one autoscaling/v2 HPA per autoscaled service, with explicit behavior', () => {
+  it('has one autoscaling/v2 HPA per autoscaled service and per gray lane of one, with explicit behavior', () => {
     const autoscaled = env.spec.services.filter((service) => service.autoscaling);
     expect(hpas.map((hpa) => `${hpa.metadata.namespace}/${hpa.metadata.name}`).sort()).toEqual(
-      autoscaled.map((service) => `${service.namespace}/${service.name}`).sort(),
+      autoscaled
+        .flatMap((service) => [
+          `${service.namespace}/${service.name}`,
+          ...(service.gray ? [`${service.namespace}/${service.name}-${service.gray.lane}`] : []),
+        ])
+        .sort(),
     );
+    // A gray lane scales like its stable twin, between gray.replicas and gray.maxReplicas.
+    for (const service of autoscaled.filter((s) => s.gray)) {
+      const gray = hpas.find((hpa) => hpa.metadata.name === `${service.name}-${service.gray?.lane}`);
+      const stable = hpas.find((hpa) => hpa.metadata.name === service.name);
+      expect(gray?.spec.minReplicas).toBe(service.gray?.replicas);
+      expect(gray?.spec.maxReplicas).toBe(service.gray?.maxReplicas ?? service.autoscaling?.maxReplicas);
+      expect(gray?.spec.metrics).toEqual(stable?.spec.metrics);
+      expect(gray?.spec.behavior).toEqual(stable?.spec.behavior);
+    }
     for (const hpa of hpas) {
       expect(hpa.apiVersion).toBe('autoscaling/v2');
       expect(hpa.spec.behavior.scaleUp.policies.length).toBeGreaterThan(0);

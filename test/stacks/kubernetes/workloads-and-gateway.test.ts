@@ -2,28 +2,16 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
-import { type LoadedEnvironment, loadEnvironment } from '../../../environments/load';
+import { loadEnvironment } from '../../../environments/load';
 import { synthesizeEnvironment } from '../../../stacks/environment';
 import { REPO_ROOT } from '../../support/cli';
 import { validateAgainstCrd } from '../../support/crd-schema';
+import { loadRepoEnvironment } from '../../support/repo-environment';
 
 // biome-ignore lint/suspicious/noExplicitAny: manifests are untyped JSON
 type Manifest = any;
 
-function load(name: string): LoadedEnvironment {
-  const dir = path.join(REPO_ROOT, 'environments');
-  const read = (file: string) => ({
-    file: `environments/${file}`,
-    text: fs.readFileSync(path.join(dir, file), 'utf8'),
-  });
-  const templates = fs.readdirSync(path.join(dir, 'templates')).map((file) => file.replace(/\.yaml$/, ''));
-  return loadEnvironment(
-    name,
-    read(`${name}.yaml`),
-    (template) => (templates.includes(template) ? read(`templates/${template}.yaml`) : undefined),
-    templates,
-  );
-}
+const load = loadRepoEnvironment;
 
 /**
  * The blueprint's own manifests: kubernetes/addons.yaml holds the upstream add-ons (their own
@@ -191,7 +179,8 @@ describe.each(['prod', 'test'])('the %s environment', (envName) => {
           d.metadata.namespace === service.metadata.namespace &&
           matches(service.spec.selector, d.spec.template.metadata.labels),
       );
-      expect(selected.map(key)).toEqual([key(service)]);
+      // A laned service's own name is an ExternalName to the lanes proxies; <service>-stable selects its stable pods.
+      expect(selected.map(key)).toEqual([key(service).replace(/-stable$/, '')]);
     }
   });
 });
@@ -208,7 +197,11 @@ describe('prod', () => {
       .filter((o) => o.kind === 'HorizontalPodAutoscaler')
       .map((h) => h.spec.scaleTargetRef.name);
     for (const d of stable) expect(hpaTargets).toContain(d.metadata.name);
-    expect(objects.filter((o) => o.kind === 'Gateway')).toHaveLength(1);
+    // The public Gateway, and the lanes Gateway of in-cluster calls.
+    expect(objects.filter((o) => o.kind === 'Gateway').map((g) => g.metadata.name)).toEqual([
+      'public',
+      'lanes',
+    ]);
   });
 
   it('has a gray release in progress by weight and by mark', () => {
@@ -218,9 +211,11 @@ describe('prod', () => {
     expect(mark.backendRefs.map((b: Manifest) => b.name)).toEqual(['vehicle-control-gray']);
     const split = route.spec.rules.find((r: Manifest) => r.name === 'default');
     expect(split.backendRefs.map((b: Manifest) => [b.name, b.weight])).toEqual([
-      ['vehicle-control', 90],
+      ['vehicle-control-stable', 90],
       ['vehicle-control-gray', 10],
     ]);
+    // Under Envoy Gateway the gray share is not marked at the edge (LaneSplit.markWeightedShare).
+    expect(split.backendRefs.map((b: Manifest) => b.filters)).toEqual([undefined, undefined]);
     const gray = deployments.find((d) => d.metadata.name === 'vehicle-control-gray');
     expect(gray.spec.template.metadata.labels['platform-blueprint.io/lane']).toBe('gray');
     const env = Object.fromEntries(
@@ -231,18 +226,88 @@ describe('prod', () => {
     );
   });
 
-  it('keeps in-cluster calls in the lane with a mesh route per gray service', () => {
+  it('keeps in-cluster calls in the lane through the lanes Gateway, and autoscales every gray lane', () => {
+    const lanes = objects.find((o) => o.kind === 'Gateway' && o.metadata.name === 'lanes');
     for (const gray of deployments.filter(
       (d) => d.metadata.labels['platform-blueprint.io/lane'] === 'gray',
     )) {
       const service = gray.metadata.labels['app.kubernetes.io/name'];
-      const mesh = routes.find((r) => r.metadata.name === `${service}-mesh`);
-      expect(mesh.spec.parentRefs).toEqual([
-        expect.objectContaining({ group: '', kind: 'Service', name: service }),
+      const route = routes.find((r) => r.metadata.name === `${service}-lanes`);
+      expect(route.spec.parentRefs.map((p: Manifest) => p.name)).toEqual([
+        'lanes',
+        'lanes',
+        'lanes',
+        'lanes',
       ]);
-      const markRule = mesh.spec.rules.find((r: Manifest) => r.name === 'lane-gray-mark');
+      expect(route.spec.hostnames).toEqual([
+        service,
+        `${service}.vehicle`,
+        `${service}.vehicle.svc`,
+        `${service}.vehicle.svc.cluster.local`,
+      ]);
+      for (const parent of route.spec.parentRefs)
+        expect(lanes.spec.listeners.map((l: Manifest) => l.name)).toContain(parent.sectionName);
+      const markRule = route.spec.rules.find((r: Manifest) => r.name === 'lane-gray-mark');
       expect(markRule.backendRefs[0].name).toBe(gray.metadata.name);
+      const own = objects.find((o) => o.kind === 'Service' && o.metadata.name === service);
+      expect(own.spec).toMatchObject({
+        type: 'ExternalName',
+        externalName: 'lanes.envoy-gateway-system.svc.cluster.local',
+      });
+      expect(own.spec.selector).toBeUndefined();
+      const hpa = objects.find(
+        (o) => o.kind === 'HorizontalPodAutoscaler' && o.spec.scaleTargetRef.name === gray.metadata.name,
+      );
+      expect(hpa.spec.minReplicas).toBe(2);
+      expect(gray.spec.replicas).toBeUndefined();
     }
+    const hpaMax = (name: string) =>
+      objects.find((o) => o.kind === 'HorizontalPodAutoscaler' && o.spec.scaleTargetRef.name === name).spec
+        .maxReplicas;
+    expect([hpaMax('vehicle-control-gray'), hpaMax('map-gray')]).toEqual([4, 3]);
+    const proxy = objects.find((o) => o.kind === 'EnvoyProxy' && o.metadata.name === 'lanes');
+    expect(proxy.spec.provider.kubernetes.envoyService).toEqual({ type: 'ClusterIP', name: 'lanes' });
+  });
+
+  it('lets callers reach the lanes proxies and the lanes proxies reach both lanes', () => {
+    const policy = (namespace: string, name: string) =>
+      objects.find(
+        (o) => o.kind === 'NetworkPolicy' && o.metadata.namespace === namespace && o.metadata.name === name,
+      );
+    const caller = policy('vehicle', 'allow-vehicle-control');
+    expect(caller.spec.egress).toEqual(
+      expect.arrayContaining([
+        {
+          to: [
+            {
+              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'envoy-gateway-system' } },
+              podSelector: {
+                matchLabels: {
+                  'gateway.envoyproxy.io/owning-gateway-name': 'lanes',
+                  'gateway.envoyproxy.io/owning-gateway-namespace': 'gateway',
+                },
+              },
+            },
+          ],
+          ports: [{ port: 8080, protocol: 'TCP' }],
+        },
+      ]),
+    );
+    // map (both lanes: the policy selects app.kubernetes.io/name) admits the proxies' namespace.
+    const map = policy('vehicle', 'allow-map');
+    expect(map.spec.ingress).toEqual(
+      expect.arrayContaining([
+        {
+          from: [
+            {
+              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'envoy-gateway-system' } },
+              podSelector: {},
+            },
+          ],
+          ports: [{ port: 8080, protocol: 'TCP' }],
+        },
+      ]),
+    );
   });
 
   it('sends everything to stable for services without a gray release, and emits no gray object', () => {
@@ -251,6 +316,7 @@ describe('prod', () => {
     expect(mall.spec.rules[0].backendRefs.map((b: Manifest) => b.name)).toEqual(['mall']);
     const mallObjects = objects.filter((o) => o.metadata.labels?.['app.kubernetes.io/name'] === 'mall');
     expect(mallObjects.map((o) => `${o.kind} ${o.metadata.name}`).sort()).toEqual([
+      'BackendTrafficPolicy mall',
       'Deployment mall',
       'HTTPRoute mall',
       'PodDisruptionBudget mall',
@@ -288,30 +354,38 @@ describe('gray releases of the test environment, varied', () => {
     gray: { image: 'registry.example.com/app/worker:2.1.0', weight: 30, lane: 'canary', replicas: 2 },
   };
 
-  it('splits an internal-only service by weight in its mesh route, marking the canary share', () => {
+  it('splits an internal-only service by weight in its lane route (unmarked under Envoy Gateway)', () => {
     const objects = synthWith((spec) => spec.services.push(worker));
-    const mesh = objects.find((o) => o.kind === 'HTTPRoute' && o.metadata.name === 'worker-mesh');
-    expect(mesh.spec.parentRefs).toEqual([{ group: '', kind: 'Service', name: 'worker', port: 8080 }]);
-    const split = mesh.spec.rules.find((r: Manifest) => r.name === 'default');
+    const route = objects.find((o) => o.kind === 'HTTPRoute' && o.metadata.name === 'worker-lanes');
+    expect(route.spec.parentRefs.map((p: Manifest) => [p.name, p.sectionName])).toEqual([
+      ['lanes', 'lane-worker'],
+      ['lanes', 'lane-worker-app'],
+      ['lanes', 'lane-worker-app-svc'],
+      ['lanes', 'lane-worker-app-svc-cluster-local'],
+    ]);
+    const split = route.spec.rules.find((r: Manifest) => r.name === 'default');
     expect(split.backendRefs.map((b: Manifest) => [b.name, b.weight])).toEqual([
-      ['worker', 70],
+      ['worker-stable', 70],
       ['worker-canary', 30],
     ]);
-    expect(split.backendRefs[1].filters[0].requestHeaderModifier.set).toEqual([
-      { name: 'x-gray-tag', value: 'canary' },
-    ]);
+    expect(split.backendRefs[1].filters).toBeUndefined();
     expect(objects.find((o) => o.kind === 'HTTPRoute' && o.metadata.name === 'worker')).toBeUndefined();
     for (const object of objects.filter((o) => o.apiVersion.startsWith('gateway.networking.k8s.io/'))) {
       expect(validateAgainstCrd(object)).toEqual([]);
     }
   });
 
-  it('emits no mesh route when grayscale.meshRoutes is off, and uses the configured mark header', () => {
+  it('emits no lanes Gateway when grayscale.inCluster is none, and uses the configured mark header', () => {
     const objects = synthWith((spec) => {
       spec.services.push(worker);
-      spec.grayscale = { header: 'x-lane', meshRoutes: false };
+      spec.grayscale = { header: 'x-lane', inCluster: 'none' };
     });
-    expect(objects.filter((o) => o.metadata.name.endsWith('-mesh'))).toEqual([]);
+    expect(objects.filter((o) => o.metadata.name.endsWith('-lanes') || o.metadata.name === 'lanes')).toEqual(
+      [],
+    );
+    expect(objects.find((o) => o.kind === 'Service' && o.metadata.name === 'worker').spec.type).toBe(
+      'ClusterIP',
+    );
     const canary = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'worker-canary');
     const env = Object.fromEntries(
       canary.spec.template.spec.containers[0].env.map((e: Manifest) => [e.name, e.value]),

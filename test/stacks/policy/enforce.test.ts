@@ -20,8 +20,8 @@ describe('policy checks at synth', () => {
   it("lets the control plane's static pods use hostPath", async () => {
     project.edit(
       'environments/test.yaml',
-      'controlPlane:\n',
-      'controlPlane:\n  loadBalancer: { type: keepalived, runAs: staticPod }\n',
+      '  loadBalancer:\n',
+      '  loadBalancer:\n    type: keepalived\n    runAs: staticPod\n',
     );
     const result = await project.run(['synth', '--env', 'test', '--out', 'out']);
     expect(result.stderr).toBe('');

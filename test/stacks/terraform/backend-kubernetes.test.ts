@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { exec } from '../../../cli/deploy/exec';
 import { FakeApiServer } from '../../cli/deploy/fake-api-server';
 import { TempProject } from '../../support/cli';
+import { describeNeeding } from '../../support/requirements';
 
 /**
  * The kubernetes backend block with the real Terraform against the fake API server on
@@ -24,7 +25,7 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-(hasTerraform ? describe : describe.skip)('the kubernetes backend with terraform', () => {
+describeNeeding('the kubernetes backend with terraform', [hasTerraform ? undefined : 'terraform'], () => {
   let api: FakeApiServer;
   let project: TempProject;
   beforeEach(() => {
