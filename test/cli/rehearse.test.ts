@@ -68,7 +68,12 @@ describeWithCluster('blueprint rehearse: every shipped environment on a real con
       const routes = result.stdout
         .split('\n')
         .filter((line) => /^ {2}\S+ +(HTTPRoute|GRPCRoute) /.test(line));
-      expect(routes.length).toBe(env === 'test' ? 2 : 5);
+      // test: the redirect and api; prod-b: the public routes (a -retry twin for vehicle-control)
+      // and the two lane routes on the in-cluster lanes Gateway, which is Programmed too.
+      expect(routes.length).toBe(env === 'test' ? 2 : 8);
+      if (env === 'prod-b')
+        expect(result.stdout).toMatch(/^ {2}programmed Gateway {5}gateway\/lanes +\d+\.\d+\.\d+\.\d+$/m);
+      expect(result.stdout).not.toMatch(/mesh routes .* not judged/);
       expect(routes.filter((line) => !line.startsWith('  accepted '))).toEqual([]);
       expect(result.stdout).toMatch(/Apply complete! Resources: \d+ added, 0 changed, 0 destroyed/);
       expect(result.stdout).toMatch(
