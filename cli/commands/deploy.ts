@@ -16,6 +16,7 @@ import {
   acquireDeployLock,
   CRDS_DIR,
   crdFileName,
+  inEndpointsApplySet,
   loadCrdCatalog,
   loadLockedCrds,
   prepareWorkDir,
@@ -109,10 +110,12 @@ export function deployTarget(
       workDir: workDirOf(output.name),
       manifests: manifestFiles
         .map((file) => file.path)
-        .filter((file) => objects.some((object) => object.file === file && object.kind !== 'EndpointSlice')),
+        .filter((file) =>
+          objects.some((object) => object.file === file && !inEndpointsApplySet(object.kind)),
+        ),
       endpointManifests: manifestFiles
         .map((file) => file.path)
-        .filter((file) => objects.some((object) => object.file === file && object.kind === 'EndpointSlice')),
+        .filter((file) => objects.some((object) => object.file === file && inEndpointsApplySet(object.kind))),
       crds: used.map(crdFileName),
       rollouts: rolloutTargets(objects),
     },

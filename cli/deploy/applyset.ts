@@ -25,7 +25,9 @@ export function applySetRef(environment: string): string {
  * EndpointSlices of the output go into an ApplySet of their own, `<env>-endpoints`. The
  * EndpointSlice controller copies a Service's labels, the ApplySet's part-of label included,
  * onto the slices it makes; in the environment's ApplySet, whose kinds include EndpointSlice,
- * kubectl would prune those slices on every deploy (and the controller recreate them).
+ * kubectl would prune those slices on every deploy (and the controller recreate them). The same
+ * holds for Endpoints (the endpoints controller copies the labels too): hand-made Endpoints go
+ * into that ApplySet as well.
  */
 export function endpointsApplySetName(environment: string): string {
   return `${environment}-endpoints`;

@@ -218,10 +218,20 @@ export function withoutUnreachableBackends(content: string): string {
   return kept.length === docs.length ? content : kept.map((doc) => doc.toString()).join('---\n');
 }
 
+/**
+ * Kinds applied in the endpoints ApplySet, never in the environment's: EndpointSlices, and
+ * hand-made Endpoints too, since the endpoints controller copies a Service's labels (the
+ * ApplySet's part-of label included) onto the Endpoints it makes, so the environment's ApplySet
+ * must not list the Endpoints kind either.
+ */
+export function inEndpointsApplySet(kind: unknown): boolean {
+  return kind === 'EndpointSlice' || kind === 'Endpoints';
+}
+
 export function splitEndpointSlices(content: string): { main: string; endpoints: string } {
   const docs = parseAllDocuments(content).filter((doc) => isMap(doc.contents));
   const text = (list: typeof docs) => list.map((doc) => doc.toString()).join('---\n');
-  const isSlice = (doc: (typeof docs)[number]) => doc.get('kind') === 'EndpointSlice';
+  const isSlice = (doc: (typeof docs)[number]) => inEndpointsApplySet(doc.get('kind'));
   return { main: text(docs.filter((doc) => !isSlice(doc))), endpoints: text(docs.filter(isSlice)) };
 }
 

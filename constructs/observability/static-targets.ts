@@ -30,7 +30,7 @@ export const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\
 /**
  * Fixed addresses as a Service that a ServiceMonitor can select: a headless, selector-less
  * Service and an Endpoints object of the same name (Prometheus' default `endpoints` discovery
- * reads Endpoints; the control plane mirrors them into an EndpointSlice). Each address is its own
+ * reads Endpoints; they are not mirrored into an EndpointSlice). Each address is its own
  * target, so series of different machines never mix.
  */
 export class StaticTargets extends Construct {
@@ -56,7 +56,14 @@ export class StaticTargets extends Construct {
       },
     });
     new k8s.KubeEndpoints(this, 'Endpoints', {
-      metadata: { name: props.name, namespace: props.namespace, labels: { ...props.labels } },
+      metadata: {
+        name: props.name,
+        namespace: props.namespace,
+        // Not mirrored into an EndpointSlice: Prometheus reads the Endpoints, and a mirrored slice
+        // would carry this object's ApplySet label without being in the output (deploy would
+        // prune it and the mirroring controller make it again, on every deploy).
+        labels: { ...props.labels, 'endpointslice.kubernetes.io/skip-mirror': 'true' },
+      },
       subsets: [
         {
           addresses: props.targets.map((target) => ({

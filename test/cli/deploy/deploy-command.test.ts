@@ -548,9 +548,8 @@ describe('blueprint deploy', () => {
           expect(result.stderr).toBe('');
           expect(result.code).toBe(0);
           expect(result.stdout).toMatch(
-            // test has no EndpointSlice of its own (its API server scrapes use Endpoints): the
-            // second ApplySet only removes any that an earlier output had.
-            /^deployed test: apply the CRDs .*, kubectl apply --prune, delete the EndpointSlices that left the output, role label node-role\.kubernetes\.io\/general on the joined nodes of pool general$/m,
+            // The API server scrapes' Endpoints are applied with the EndpointSlices, in their own ApplySet.
+            /^deployed test: apply the CRDs .*, kubectl apply --prune, kubectl apply --prune of the EndpointSlices \(1 file\), role label node-role\.kubernetes\.io\/general on the joined nodes of pool general$/m,
           );
           // Every object of the output is there, labelled as a member of the environment's ApplySet.
           const manifests = parseManifests(
