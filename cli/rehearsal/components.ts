@@ -99,7 +99,7 @@ export function findComponents(env: NodeJS.ProcessEnv = process.env): Components
   if (missing.length > 0) {
     missing.splice(0, missing.length, ...new Set(missing));
     throw new ToolError(
-      `the rehearsal cluster's components are not built (missing: ${missing.join(', ')} in ${bin}); build them once with \`npm run cluster:build\` (a cold build takes about 30 minutes, later runs seconds)`,
+      `the rehearsal cluster's components are not built (missing: ${missing.join(', ')} in ${bin}); build them once with \`npm run cluster:build\` (a cold build takes about 20 minutes on 2 cores, later runs seconds)`,
     );
   }
   return found as Components;
