@@ -4,8 +4,7 @@ import { parseArgs } from 'node:util';
 import { InputError } from '../../environments/input-error';
 import type { LoadedEnvironment } from '../../environments/load';
 import { installed } from '../../stacks/addons/catalog';
-import { exec } from '../deploy/exec';
-import { ExitCode, ToolError } from '../errors';
+import { ExitCode } from '../errors';
 import type { Io } from '../io';
 import { Project } from '../project';
 import { startAddonControllers } from '../rehearsal/addon-controllers';
@@ -24,6 +23,7 @@ import {
   waitGatewaysSettled,
   waitProxiesRolledOut,
 } from '../rehearsal/gateway-status';
+import { applyObjects, kubectl, kubectlJson } from '../rehearsal/kubectl';
 import { nodeObject, rehearsalNodes } from '../rehearsal/nodes';
 import { type ClusterObjects, judgeRehearsal, type RehearsalReport } from '../rehearsal/report';
 import { rehearsalVolumes } from '../rehearsal/volumes';
@@ -37,38 +37,20 @@ export const REHEARSE_USAGE =
 /** A rehearsal's components may use this much resident memory together before it stops itself. */
 const MEMORY_LIMIT_BYTES = 4 * 1024 ** 3;
 
-function kubectl(kubeconfig: string, ...args: string[]): string[] {
-  return ['kubectl', `--kubeconfig=${kubeconfig}`, ...args];
-}
-
-async function kubectlJson<T>(root: string, kubeconfig: string, args: string[]): Promise<T> {
-  const result = await exec(kubectl(kubeconfig, ...args, '--output=json'), {
-    cwd: root,
-    env: process.env,
-    timeoutSeconds: 60,
-  });
-  if (result.exitCode !== 0) throw new ToolError(`kubectl ${args.join(' ')} failed: ${result.stderr.trim()}`);
-  return JSON.parse(result.stdout) as T;
-}
-
-/** Applies objects (nodes, volumes) to the rehearsal cluster; Node status goes in by its subresource. */
-async function applyObjects(
-  root: string,
+/** Applies objects (nodes, volumes) to the rehearsal cluster, kept in the rehearsal's directory. */
+function applyRehearsalObjects(
   dir: string,
   kubeconfig: string,
-  objects: Record<string, unknown>[],
+  objects: readonly Record<string, unknown>[],
   what: string,
-) {
-  if (objects.length === 0) return;
-  // Kept in the rehearsal's directory: what was created, for the curious.
-  const file = path.join(root, dir, `${what}.json`);
-  fs.writeFileSync(file, `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }, null, 2)}\n`);
-  const result = await exec(
-    kubectl(kubeconfig, 'apply', '--server-side', '--field-manager=blueprint-rehearse', `--filename=${file}`),
-    { cwd: root, env: process.env, timeoutSeconds: 120 },
+): Promise<void> {
+  return applyObjects(
+    kubeconfig,
+    objects,
+    { dir, name: what, fieldManager: 'blueprint-rehearse' },
+    `creating the rehearsal's ${what}`,
+    120,
   );
-  if (result.exitCode !== 0)
-    throw new ToolError(`creating the rehearsal's ${what} failed: ${result.stderr.trim()}`);
 }
 
 /**
@@ -223,39 +205,34 @@ export async function rehearseCommand(argv: string[], io: Io, deps?: DeployDeps)
   try {
     const nodes = rehearsalNodes(env, output);
     if (!running || !values.keep) {
-      await applyObjects(root, paths.dir, kubeconfig, nodes.map(nodeObject), 'nodes');
+      await applyRehearsalObjects(path.join(root, paths.dir), kubeconfig, nodes.map(nodeObject), 'nodes');
       for (const node of nodes) {
         const { status } = nodeObject(node) as { status: unknown };
-        const result = await exec(
-          kubectl(
-            kubeconfig,
+        await kubectl(
+          kubeconfig,
+          [
             'patch',
             'node',
             node.name,
             '--subresource=status',
             '--type=merge',
             `--patch=${JSON.stringify({ status })}`,
-          ),
-          { cwd: root, env: process.env, timeoutSeconds: 30 },
+          ],
+          `setting the status of node ${node.name}`,
+          30,
         );
-        if (result.exitCode !== 0)
-          throw new ToolError(`setting the status of node ${node.name} failed: ${result.stderr.trim()}`);
       }
-      const wait = await exec(
-        kubectl(kubeconfig, 'wait', '--for=condition=Ready', 'nodes', '--all', '--timeout=90s'),
-        {
-          cwd: root,
-          env: process.env,
-          timeoutSeconds: 120,
-        },
+      await kubectl(
+        kubeconfig,
+        ['wait', '--for=condition=Ready', 'nodes', '--all', '--timeout=90s'],
+        'waiting for the simulated nodes to become Ready',
+        120,
       );
-      if (wait.exitCode !== 0)
-        throw new ToolError(`the simulated nodes did not become Ready: ${wait.stderr.trim()}`);
       io.out(
         `rehearsal: ${nodes.length} nodes registered (${nodes.filter((n) => n.role === 'master').length} masters) and Ready`,
       );
     }
-    await applyObjects(root, paths.dir, kubeconfig, rehearsalVolumes(output), 'volumes');
+    await applyRehearsalObjects(path.join(root, paths.dir), kubeconfig, rehearsalVolumes(output), 'volumes');
     io.out(
       `rehearsal: Terraform uses hashicorp/kubernetes ${components.providerVersion}, built from source (tools/cluster/README.md says from which commit and why)`,
     );
@@ -318,47 +295,53 @@ export async function rehearseCommand(argv: string[], io: Io, deps?: DeployDeps)
     const objects: ClusterObjects = {
       workloads: [
         ...(
-          await kubectlJson<{ items: ClusterObjects['workloads'] }>(root, kubeconfig, [
-            'get',
-            'deployments',
-            '--all-namespaces',
-          ])
+          await kubectlJson<{ items: ClusterObjects['workloads'] }>(
+            kubeconfig,
+            ['get', 'deployments', '--all-namespaces'],
+            'listing the deployments',
+            60,
+          )
         ).items.map((item) => ({ ...item, kind: 'Deployment' })),
         ...(
-          await kubectlJson<{ items: ClusterObjects['workloads'] }>(root, kubeconfig, [
-            'get',
-            'statefulsets',
-            '--all-namespaces',
-          ])
+          await kubectlJson<{ items: ClusterObjects['workloads'] }>(
+            kubeconfig,
+            ['get', 'statefulsets', '--all-namespaces'],
+            'listing the statefulsets',
+            60,
+          )
         ).items.map((item) => ({ ...item, kind: 'StatefulSet' })),
         ...(
-          await kubectlJson<{ items: ClusterObjects['workloads'] }>(root, kubeconfig, [
-            'get',
-            'daemonsets',
-            '--all-namespaces',
-          ])
+          await kubectlJson<{ items: ClusterObjects['workloads'] }>(
+            kubeconfig,
+            ['get', 'daemonsets', '--all-namespaces'],
+            'listing the daemonsets',
+            60,
+          )
         ).items.map((item) => ({ ...item, kind: 'DaemonSet' })),
       ],
       pods: (
-        await kubectlJson<{ items: ClusterObjects['pods'] }>(root, kubeconfig, [
-          'get',
-          'pods',
-          '--all-namespaces',
-        ])
+        await kubectlJson<{ items: ClusterObjects['pods'] }>(
+          kubeconfig,
+          ['get', 'pods', '--all-namespaces'],
+          'listing the pods',
+          60,
+        )
       ).items,
       replicaSets: (
-        await kubectlJson<{ items: ClusterObjects['replicaSets'] }>(root, kubeconfig, [
-          'get',
-          'replicasets',
-          '--all-namespaces',
-        ])
+        await kubectlJson<{ items: ClusterObjects['replicaSets'] }>(
+          kubeconfig,
+          ['get', 'replicasets', '--all-namespaces'],
+          'listing the replicasets',
+          60,
+        )
       ).items,
       events: (
-        await kubectlJson<{ items: ClusterObjects['events'] }>(root, kubeconfig, [
-          'get',
-          'events',
-          '--all-namespaces',
-        ])
+        await kubectlJson<{ items: ClusterObjects['events'] }>(
+          kubeconfig,
+          ['get', 'events', '--all-namespaces'],
+          'listing the events',
+          60,
+        )
       ).items,
     };
     const workloads = judgeRehearsal(objects, nodes);

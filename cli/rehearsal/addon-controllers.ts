@@ -37,6 +37,7 @@ import { exec } from '../deploy/exec';
 import { ToolError } from '../errors';
 import { freePort, startLateComponents } from './cluster';
 import type { Components } from './components';
+import { applyObjects, kubectl, lastLines } from './kubectl';
 import type { ComponentPlan } from './supervisor';
 
 /** The namespace Envoy Gateway runs in and creates the proxies' Deployments and Services in. */
@@ -88,48 +89,17 @@ export interface StartedAddonControllers {
   readonly pids: Readonly<Record<string, number>>;
 }
 
-/** Runs kubectl against the rehearsal cluster; its stdout, or a ToolError with its error lines. */
-export async function kubectl(
-  kubeconfig: string,
-  args: readonly string[],
-  what: string,
-  timeoutSeconds: number,
-): Promise<string> {
-  const result = await exec(['kubectl', `--kubeconfig=${kubeconfig}`, ...args], {
-    cwd: process.cwd(),
-    env: process.env,
-    timeoutSeconds,
-  });
-  if (result.missing) throw new ToolError(`${what}: kubectl is not installed`);
-  if (result.timedOut || result.exitCode !== 0)
-    throw new ToolError(
-      `${what} failed (${result.timedOut ? `timed out after ${timeoutSeconds} s` : `exit ${result.exitCode}`}): ${kubectlError(result.stderr || result.stdout)}`,
-    );
-  return result.stdout;
-}
-
-/** kubectl's error lines (the first three), else the last three lines of its output. */
-function kubectlError(text: string): string {
-  const errors = text.split('\n').filter((line) => /^(error|Error from server|Apply failed)/.test(line));
-  return errors.length > 0 ? errors.slice(0, 3).join(' / ').slice(0, 1200) : lastLines(text, 3);
-}
-
-function lastLines(text: string, count: number): string {
-  return text.trim().split('\n').slice(-count).join(' / ');
-}
-
 /** Server-side applies `objects` (written to `<dir>/<what>.json`, for the curious). */
-async function applyObjects(
+function applyAddonObjects(
   options: AddonControllersOptions,
   what: string,
   objects: readonly Record<string, unknown>[],
   timeoutSeconds: number,
 ): Promise<void> {
-  const file = path.join(options.dir, `${what}.json`);
-  fs.writeFileSync(file, `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }, null, 2)}\n`);
-  await kubectl(
+  return applyObjects(
     options.kubeconfig,
-    ['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, `--filename=${file}`],
+    objects,
+    { dir: options.dir, name: what, fieldManager: FIELD_MANAGER },
     `applying the add-on controllers' ${what}`,
     timeoutSeconds,
   );
@@ -324,7 +294,7 @@ async function metallbControllerPod(options: AddonControllersOptions, timeout: n
   const pod = pods.items.find((item) => !item.metadata.deletionTimestamp);
   if (pod) return pod.metadata.name;
   const name = 'rehearsal-metallb-controller';
-  await applyObjects(
+  await applyAddonObjects(
     options,
     'metallb-pod',
     [

@@ -6,8 +6,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { exec } from '../deploy/exec';
 import { ToolError } from '../errors';
-import { ENVOY_GATEWAY_NAMESPACE, kubectl } from './addon-controllers';
+import { ENVOY_GATEWAY_NAMESPACE } from './addon-controllers';
+import { kubectl } from './kubectl';
 import { type GatewayObjects, judgeGateways, type RehearsalReport } from './report';
+import { selfSignedCertificateCommand } from './self-signed-certificate';
 
 interface SecretRef {
   readonly namespace: string;
@@ -91,26 +93,13 @@ export async function createStandInCertificates(
     const key = path.join(work, `${ref.namespace}-${ref.name}.key`);
     const cert = path.join(work, `${ref.namespace}-${ref.name}.crt`);
     const openssl = await exec(
-      [
-        'openssl',
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-days',
-        '2',
-        '-subj',
-        `/CN=${hostnames[0]?.replace(/^\*\./, 'wildcard.')}`,
-        '-addext',
-        `subjectAltName=${hostnames.map((host) => `DNS:${host}`).join(',')}`,
-        '-keyout',
-        key,
-        '-out',
-        cert,
-      ],
+      selfSignedCertificateCommand({
+        commonName: hostnames[0]?.replace(/^\*\./, 'wildcard.') ?? ref.name,
+        dnsNames: hostnames,
+        days: 2,
+        keyFile: key,
+        certFile: cert,
+      }),
       { cwd: work, env: process.env, timeoutSeconds },
     );
     if (openssl.missing) throw new ToolError('a stand-in certificate needs openssl, which is not installed');

@@ -2,6 +2,7 @@ import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_pr
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { selfSignedCertificateCommand } from '../../cli/rehearsal/self-signed-certificate';
 
 /**
  * Helpers for the tests that run the generated host files with the real daemons: stand-in
@@ -84,27 +85,13 @@ export function makeTempDir(prefix: string): string {
 export function makeCertificate(dir: string): { cert: string; key: string } {
   const cert = path.join(dir, 'apiserver.crt');
   const key = path.join(dir, 'apiserver.key');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=kube-apiserver-stand-in',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ],
-    { stdio: 'ignore' },
-  );
+  const [openssl, ...args] = selfSignedCertificateCommand({
+    commonName: 'kube-apiserver-stand-in',
+    days: 1,
+    keyFile: key,
+    certFile: cert,
+  });
+  execFileSync(openssl as string, args, { stdio: 'ignore' });
   return { cert, key };
 }
 
@@ -294,4 +281,31 @@ export function keepalivedConfigTest(
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** One sample of which masters hold the VIP. */
+export interface VipSample {
+  readonly at: number;
+  readonly holders: readonly string[];
+}
+
+/**
+ * The VIP's holders from `from` (starting with the one just before it) until `to`: consecutive
+ * repeats, moments without a holder (between one master releasing the VIP and the next taking
+ * it) and moments with two (the instant of a hand-over) are dropped, so that any flap (a return
+ * to an earlier holder) shows as an extra entry.
+ */
+export function vipPath(
+  samples: readonly VipSample[],
+  from: number,
+  to = Number.POSITIVE_INFINITY,
+): string[] {
+  const sole = samples.filter((s) => s.holders.length === 1 && s.at < to);
+  const before = sole.filter((s) => s.at < from).slice(-1);
+  const out: string[] = [];
+  for (const sample of [...before, ...sole.filter((s) => s.at >= from)]) {
+    const label = sample.holders[0] as string;
+    if (out[out.length - 1] !== label) out.push(label);
+  }
+  return out;
 }

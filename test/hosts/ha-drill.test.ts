@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { findComponents } from '../../cli/rehearsal/components';
 import { describeWithCluster } from '../support/rehearsal';
-import { hasCommand, netnsUnavailable, sleep, waitFor } from './daemons';
+import { hasCommand, netnsUnavailable, sleep, vipPath, waitFor } from './daemons';
 import { errorSpansMs, requestsBetween, watchGapsMs } from './ha-drill/client';
 import { DrillCluster, type DrillMaster, VIP_SAMPLE_MS } from './ha-drill/cluster';
 
@@ -146,19 +146,10 @@ describeDrill('the HA drill: the real control plane in three namespaces, faults 
   }, 60_000);
 
   /** The holders since `from` (with the one just before it) until `to`, repeats and gaps dropped. */
-  function vipPath(from: number, to: number): string[] {
-    const sole = drill.vipSamples.filter((s) => s.holders.length === 1 && s.at < to);
-    const before = sole.filter((s) => s.at < from).slice(-1);
-    const out: string[] = [];
-    for (const s of [...before, ...sole.filter((x) => x.at >= from)]) {
-      const label = s.holders[0] as string;
-      if (out[out.length - 1] !== label) out.push(label);
-    }
-    return out;
-  }
+  const vipPathOf = (from: number, to: number): string[] => vipPath(drill.vipSamples, from, to);
 
   function vipMovedAfter(p: Phase): number {
-    const before = vipPath(p.faultAt, p.faultAt)[0];
+    const before = vipPathOf(p.faultAt, p.faultAt)[0];
     const moved = drill.vipSamples.find(
       (s) => s.at >= p.faultAt && s.holders.length === 1 && s.holders[0] !== before,
     );
@@ -180,8 +171,8 @@ describeDrill('the HA drill: the real control plane in three namespaces, faults 
       (s) => s.at >= p.faultAt && s.at < p.endAt && !(p.name === 'link' && s.master === p.target),
     );
     const up = stats.map((s) => Object.values(s.servers).filter((status) => status.startsWith('UP')).length);
-    const during = vipPath(p.faultAt, p.restoredAt);
-    const after = vipPath(p.restoredAt, p.endAt);
+    const during = vipPathOf(p.faultAt, p.restoredAt);
+    const after = vipPathOf(p.restoredAt, p.endAt);
     // The failed requests, one entry per kind and error: how many, from when to when.
     const byError = new Map<string, number[]>();
     for (const r of [...reads, ...writes].filter((x) => x.error !== undefined)) {
@@ -215,7 +206,7 @@ describeDrill('the HA drill: the real control plane in three namespaces, faults 
           (r) => r.error !== undefined && r.start <= at && r.end >= at - VIP_SAMPLE_MS,
         ).length;
       })(),
-      vipPath: vipPath(p.faultAt, p.endAt),
+      vipPath: vipPathOf(p.faultAt, p.endAt),
       movesDuringFault: during.length - 1,
       movesAfterRepair: after.length - 1,
       watchLosses: lost.length,

@@ -4,7 +4,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TempProject } from '../support/cli';
 import { describeNeeding } from '../support/requirements';
-import { Daemons, HAPROXY, KEEPALIVED, keepalivedArgs, netnsUnavailable, sleep, waitFor } from './daemons';
+import {
+  Daemons,
+  HAPROXY,
+  KEEPALIVED,
+  keepalivedArgs,
+  netnsUnavailable,
+  sleep,
+  vipPath,
+  waitFor,
+} from './daemons';
 
 /**
  * The generated keepalived.conf, check scripts and haproxy.cfg of three masters, run by the real
@@ -293,23 +302,8 @@ describeNetns('VRRP failover of the generated keepalived.conf (three namespaces,
     project?.dispose();
   }, 30000);
 
-  /**
-   * The holders since `since`, starting with the one just before it: consecutive repeats,
-   * moments without a holder (between one master releasing the VIP and the next taking it) and
-   * moments with two (the instant of a hand-over, between the new master's advert and the old
-   * one dropping the VIP; the last test bounds those to single samples at a hand-over) are
-   * dropped, so that any flap (a return to an earlier holder) shows as an extra entry.
-   */
-  function history(since: number): string[] {
-    const sole = samples.filter((s) => s.holders.length === 1);
-    const before = sole.filter((s) => s.at < since).slice(-1);
-    const out: string[] = [];
-    for (const sample of [...before, ...sole.filter((s) => s.at >= since)]) {
-      const label = sample.holders[0] as string;
-      if (out[out.length - 1] !== label) out.push(label);
-    }
-    return out;
-  }
+  /** The holders since `since` (see {@link vipPath}). */
+  const history = (since: number): string[] => vipPath(samples, since);
 
   it('puts the VIP on exactly one master, and keeps it there', async () => {
     // Three keepalived started at once, all BACKUP: the first whose master-down timer runs out

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import * as YAML from 'yaml';
 import type { Components } from '../../../cli/rehearsal/components';
 import { TempProject } from '../../support/cli';
-import { Daemons, HAPROXY, KEEPALIVED, keepalivedArgs, sleep, waitFor } from '../daemons';
+import { Daemons, HAPROXY, KEEPALIVED, keepalivedArgs, sleep, type VipSample, waitFor } from '../daemons';
 import { CLIENT_SCRIPT, type ClientConfig, type ClientEvent, parseClientOutput } from './client';
 
 /**
@@ -91,11 +91,6 @@ export interface HaproxyUnit {
 
 /** How often the drill samples which master holds the VIP, in ms. */
 export const VIP_SAMPLE_MS = 100;
-
-export interface VipSample {
-  readonly at: number;
-  readonly holders: string[];
-}
 
 export interface StatsSample {
   readonly at: number;
