@@ -1,8 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { PACKAGE_ROOT } from '../stacks/package-root';
 
-/** The crds/ folder that ships with the blueprint (beside cli/). */
-export const CRDS_DIR = path.resolve(__dirname, '..', 'crds');
+/** The crds/ folder that ships with the blueprint, at the package root. */
+export const CRDS_DIR = path.join(PACKAGE_ROOT, 'crds');
 
 /** One CRD file under crds/: its forward-slash path relative to the folder, and its text. */
 export interface CrdFile {

@@ -1,9 +1,9 @@
 import * as os from 'node:os';
-import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { InputError, type InputProblem } from '../environments/input-error';
 import type { LoadedEnvironment } from '../environments/load';
 import { type EnvironmentOutput, synthesizeEnvironment } from '../stacks/environment';
+import { ownModule, workerSource } from './own-module';
 
 /** One environment's output and how long its synthesis took. */
 export interface TimedOutput {
@@ -48,13 +48,8 @@ export async function synthesizeAll(
   const results: TimedOutput[] = new Array(envs.length);
   let next = 0;
   let finished = 0;
-  const register = path.join(__dirname, '..', 'bin', 'register-ts.js');
-  const script = path.join(__dirname, 'synth-worker.ts');
-  const pool = Array.from(
-    { length: workers },
-    () =>
-      new Worker(`require(${JSON.stringify(register)}); require(${JSON.stringify(script)});`, { eval: true }),
-  );
+  const source = workerSource(ownModule(__dirname, 'synth-worker'));
+  const pool = Array.from({ length: workers }, () => new Worker(source, { eval: true }));
   try {
     await Promise.all(
       pool.map(

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
+import { PACKAGE_ROOT } from '../../stacks/package-root';
 import { ToolError } from '../errors';
 
 /** The result for one object: unknown to kubernetes-models, or its schema problems. */
@@ -23,7 +24,7 @@ export function validateKubernetesSchemas(
     encoding: 'utf8',
     timeout: timeoutMs,
     maxBuffer: 64 * 1024 * 1024,
-    cwd: path.join(__dirname, '..', '..'),
+    cwd: PACKAGE_ROOT,
   });
   if (result.error || result.status !== 0) {
     const reason = result.error?.message ?? result.stderr.trim().split('\n').slice(-3).join(' ');

@@ -4,10 +4,8 @@ import * as path from 'node:path';
 import { isMap, parseAllDocuments } from 'yaml';
 import { ADDON_LOCK_PATH, type AddonLock } from '../../stacks/addons/lock';
 import type { EnvironmentOutput } from '../../stacks/environment';
+import { PACKAGE_ROOT } from '../../stacks/package-root';
 import { CRDS_DIR, readCrdFiles } from '../crd-files';
-
-/** The blueprint's root, where addons/ and crds/ are. */
-const BLUEPRINT_ROOT = path.resolve(__dirname, '..', '..');
 
 import {
   APPLYSET_PART_OF_LABEL,
@@ -46,7 +44,7 @@ export function loadCrdCatalog(crdsDir: string = CRDS_DIR): (CrdEntry & { readon
  */
 export function loadLockedCrds(
   output: { readonly files: readonly { readonly path: string; readonly content: string }[] },
-  root: string = BLUEPRINT_ROOT,
+  root: string = PACKAGE_ROOT,
 ): (CrdEntry & { readonly content: string })[] | undefined {
   const lockFile = output.files.find((file) => file.path === ADDON_LOCK_PATH);
   if (!lockFile) return undefined;

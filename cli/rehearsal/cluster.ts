@@ -11,6 +11,7 @@ import { exec } from '../deploy/exec';
 import { REHEARSAL_MARKER } from '../deploy/plan';
 import { isAlive } from '../deploy/workdir';
 import { ToolError } from '../errors';
+import { nodeArguments, ownModule } from '../own-module';
 import type { Components } from './components';
 import { KWOK_NODE_ANNOTATION } from './nodes';
 import { type ComponentPlan, residentBytes, type SupervisorPlan, type SupervisorState } from './supervisor';
@@ -382,12 +383,7 @@ export async function startCluster(
   const supervisorLog = fs.openSync(path.join(cluster, 'logs', 'supervisor.log'), 'a');
   const supervisor = spawn(
     process.execPath,
-    [
-      '-r',
-      path.join(__dirname, '..', '..', 'bin', 'register-ts.js'),
-      path.join(__dirname, 'supervisor.ts'),
-      planFile,
-    ],
+    [...nodeArguments(ownModule(__dirname, 'supervisor')), planFile],
     { detached: true, stdio: ['ignore', supervisorLog, supervisorLog], cwd: root },
   );
   fs.closeSync(supervisorLog);

@@ -4,14 +4,12 @@ import * as path from 'node:path';
 import { kubernetesMinor } from '../../constructs/core/kubernetes-version';
 import type { EnvironmentSpec } from '../../environments/schema';
 import type { OutputFile } from '../output-file';
+import { PACKAGE_ROOT } from '../package-root';
 import { installedAddons } from './catalog';
 import { vendored } from './vendored';
 
 /** Where the add-on lock is written, per environment. */
 export const ADDON_LOCK_PATH = 'kubernetes/addons.lock.json';
-
-/** The blueprint's root (addons/ and crds/ live there). */
-const ROOT = path.resolve(__dirname, '..', '..');
 
 /** One CRD file deploy applies, pinned by content. */
 export interface LockedCrdFile {
@@ -38,7 +36,7 @@ function sha256Of(file: string): string {
   const known = hashes.get(file);
   if (known) return known;
   const hash = createHash('sha256')
-    .update(fs.readFileSync(path.join(ROOT, file)))
+    .update(fs.readFileSync(path.join(PACKAGE_ROOT, file)))
     .digest('hex');
   hashes.set(file, hash);
   return hash;
@@ -78,7 +76,7 @@ function skippedCrds(file: string, kubernetesVersion: string): { crd: string; re
   const minor = kubernetesMinor(kubernetesVersion) ?? 0;
   if (minor >= 31) return [];
   const skipped: { crd: string; reason: string }[] = [];
-  for (const doc of fs.readFileSync(path.join(ROOT, file), 'utf8').split(/^---[^\n]*$/m)) {
+  for (const doc of fs.readFileSync(path.join(PACKAGE_ROOT, file), 'utf8').split(/^---[^\n]*$/m)) {
     const name = /^ {2}name:\s*"?([^"\s]+)"?/m.exec(doc)?.[1];
     if (name && /rule:.*(\bisIP|\bisCIDR|[^A-Za-z.]ip|[^A-Za-z.]cidr)\(/.test(doc))
       skipped.push({

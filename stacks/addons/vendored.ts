@@ -2,9 +2,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadAll } from 'js-yaml';
 import type { PlainObject } from '../../constructs/addons/upstream-objects';
+import { PACKAGE_ROOT } from '../package-root';
 
-/** The folder of vendored upstream releases (tools/addons/vendor.js writes it), beside stacks/. */
-export const ADDONS_DIR = path.resolve(__dirname, '..', '..', 'addons');
+/** The folder of vendored upstream releases (tools/addons/vendor.js writes it), at the package root. */
+export const ADDONS_DIR = path.join(PACKAGE_ROOT, 'addons');
 
 /** The vendored add-ons. */
 export const VENDORED = [

@@ -1,4 +1,4 @@
-// Before cdktf is imported: see defer-archiver.ts.
+// Before cdktf is imported: see defer-archiver.ts (cdktf-internals.ts loads it the same way).
 import './defer-archiver';
 import { App } from 'cdktf';
 import type { LoadedEnvironment } from '../../environments/load';

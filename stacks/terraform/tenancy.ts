@@ -1,10 +1,7 @@
 import { ClusterRoleBindingV1 } from '@cdktf/provider-kubernetes/lib/cluster-role-binding-v1';
 import { ClusterRoleV1 } from '@cdktf/provider-kubernetes/lib/cluster-role-v1';
-import { LimitRangeV1 } from '@cdktf/provider-kubernetes/lib/limit-range-v1';
 import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { PriorityClassV1 } from '@cdktf/provider-kubernetes/lib/priority-class-v1';
-import { ResourceQuotaV1 } from '@cdktf/provider-kubernetes/lib/resource-quota-v1';
-import { RoleBindingV1 } from '@cdktf/provider-kubernetes/lib/role-binding-v1';
 import type { Construct } from 'constructs';
 import { kubernetesMinor } from '../../constructs/core/kubernetes-version';
 import {
@@ -20,11 +17,9 @@ import type { EnvironmentSpec } from '../../environments/schema';
 import type { NamespaceSpec } from '../../environments/schema/namespaces';
 import { addonNamespaces } from '../addons/catalog';
 import { MANAGED_BY_LABELS } from '../labels';
+import { groupSubjects, TeamNamespace, tfName } from './team-namespace';
 
-/** Terraform resource names allow letters, digits, `_` and `-`; keep them readable and stable. */
-export function tfName(...parts: string[]): string {
-  return parts.join('_').replace(/[^A-Za-z0-9_-]/g, '_');
-}
+export { tfName } from './team-namespace';
 
 /** The label naming a namespace's owning team. */
 export const TEAM_LABEL = 'platform-blueprint.io/team';
@@ -42,10 +37,6 @@ export function namespaceLabels(spec: EnvironmentSpec, ns: NamespaceSpec): Recor
       version: minor === undefined ? 'latest' : `v1.${minor}`,
     }),
   };
-}
-
-function subjects(groups: readonly string[]) {
-  return groups.map((name) => ({ kind: 'Group', name, apiGroup: 'rbac.authorization.k8s.io' }));
 }
 
 function roleKey(role: PlatformRole): string {
@@ -88,7 +79,7 @@ export function addTenancy(scope: Construct, spec: EnvironmentSpec): Map<string,
     new ClusterRoleBindingV1(scope, tfName('cluster_role_binding', roleKey(role)), {
       metadata: { name: role.name, labels: { ...MANAGED_BY_LABELS } },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role.name },
-      subject: subjects(groups),
+      subject: groupSubjects(groups),
     });
   }
 
@@ -109,58 +100,19 @@ export function addTenancy(scope: Construct, spec: EnvironmentSpec): Map<string,
   });
 
   for (const ns of spec.namespaces) {
-    const namespace = new NamespaceV1(scope, tfName('namespace', ns.name), {
-      metadata: { name: ns.name, labels: namespaceLabels(spec, ns) },
+    const team = new TeamNamespace(scope, `team-${ns.name}`, {
+      name: ns.name,
+      labels: namespaceLabels(spec, ns),
+      quota: ns.quota,
+      limitRange: ns.limitRange,
+      roleBindings: (
+        [
+          [TEAM_DEVELOPER, ns.groups.developers],
+          [VIEWER, ns.groups.viewers],
+        ] as const
+      ).map(([role, groups]) => ({ clusterRole: role.name, key: roleKey(role), groups })),
     });
-    created.set(ns.name, namespace);
-    // Referencing the namespace's name (not repeating it) orders creation after the namespace.
-    const inNamespace = (name: string) => ({
-      name,
-      namespace: namespace.metadata.name,
-      labels: { ...MANAGED_BY_LABELS },
-    });
-    const { quota, limitRange } = ns;
-    new ResourceQuotaV1(scope, tfName('resource_quota', ns.name), {
-      metadata: inNamespace('platform-quota'),
-      spec: {
-        hard: {
-          'requests.cpu': quota.requestsCpu,
-          'requests.memory': quota.requestsMemory,
-          'limits.cpu': quota.limitsCpu,
-          'limits.memory': quota.limitsMemory,
-          pods: String(quota.pods),
-          services: String(quota.services),
-          'services.loadbalancers': String(quota.loadBalancers),
-          persistentvolumeclaims: String(quota.persistentVolumeClaims),
-          'requests.storage': quota.requestsStorage,
-        },
-      },
-    });
-    new LimitRangeV1(scope, tfName('limit_range', ns.name), {
-      metadata: inNamespace('platform-limits'),
-      spec: {
-        limit: [
-          {
-            type: 'Container',
-            defaultRequest: { ...limitRange.defaultRequest },
-            default: { ...limitRange.defaultLimit },
-            max: { ...limitRange.max },
-          },
-        ],
-      },
-    });
-    const bindings: [PlatformRole, readonly string[]][] = [
-      [TEAM_DEVELOPER, ns.groups.developers],
-      [VIEWER, ns.groups.viewers],
-    ];
-    for (const [role, groups] of bindings) {
-      if (groups.length === 0) continue;
-      new RoleBindingV1(scope, tfName('role_binding', ns.name, roleKey(role)), {
-        metadata: inNamespace(role.name),
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role.name },
-        subject: subjects(groups),
-      });
-    }
+    created.set(ns.name, team.namespace);
   }
   // The platform's own namespaces: the observability namespace (ServiceMonitors, the
   // PrometheusRule, prometheus-operator; node-exporter needs host access, so privileged) unless it

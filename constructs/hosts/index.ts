@@ -1,0 +1,4 @@
+export * from './ansible-inventory';
+export * from './ansible-playbook';
+export * from './host-prerequisites';
+export * from './preflight-script';
