@@ -128,6 +128,7 @@ describe('add-ons of the shipped prod (dist/prod, kept current by synth --check)
       'metricsServer',
       'envoyGateway',
       'cronHpa',
+      'logging',
     ]);
     const kinds = new Set<string>();
     for (const addon of lock.addons) {
