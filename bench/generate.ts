@@ -61,7 +61,7 @@ export function scaledEnvironment(index: number, services: number): Record<strin
         zone: 'zone-b',
         labels: { tier: 'database' },
         taints: [{ key: 'dedicated', value: 'database', effect: 'NoSchedule' }],
-        nodes: [1, 2, 3].map((i) => node('db', i)),
+        nodes: [1, 2, 3, 4].map((i) => node('db', i)),
       },
     ],
     namespaces: [
@@ -107,14 +107,22 @@ export function scaledEnvironment(index: number, services: number): Record<strin
       name: `db-${d}`,
       namespace: 'data',
       shards: 4,
-      replicas: 2,
+      replicas: 3,
       pool: 'database',
       storage: { size: '20Gi' },
       resources: { requests: { cpu: '250m', memory: '1Gi' }, limits: { cpu: '1', memory: '1Gi' } },
       credentials: {
-        root: { name: `db-${d}-mysql`, key: 'root-password' },
-        replication: { name: `db-${d}-mysql`, key: 'replication-password' },
-        exporter: { name: `db-${d}-mysql`, key: 'exporter-password' },
+        initScript: { name: `db-${d}-vitess`, key: 'init_db.sql' },
+        gatewayUsers: { name: `db-${d}-vitess`, key: 'users.json' },
+      },
+      backup: {
+        schedule: '0 2 * * *',
+        s3: {
+          endpoint: `http://${net}.60:7480`,
+          networks: [`${net}.60/32`],
+          bucket: 'vitess-backups',
+          credentials: { name: 'vitess-backup-s3', key: 'credentials' },
+        },
       },
     })),
     services: Array.from({ length: services }, (_, s) => ({

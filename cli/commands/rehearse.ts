@@ -9,6 +9,7 @@ import type { Io } from '../io';
 import { Project } from '../project';
 import { startAddonControllers } from '../rehearsal/addon-controllers';
 import {
+  auditReport,
   type ClusterLimits,
   type RehearsalRecord,
   rehearsalPaths,
@@ -345,9 +346,10 @@ export async function rehearseCommand(argv: string[], io: Io, deps?: DeployDeps)
       ).items,
     };
     const workloads = judgeRehearsal(objects, nodes);
+    const audit = auditReport(root, environment);
     const report = {
-      lines: [...workloads.lines, ...(gatewayReport?.lines ?? [])],
-      problems: [...workloads.problems, ...(gatewayReport?.problems ?? [])],
+      lines: [...workloads.lines, ...(gatewayReport?.lines ?? []), ...audit.lines],
+      problems: [...workloads.problems, ...(gatewayReport?.problems ?? []), ...audit.problems],
     };
     for (const line of report.lines) io.out(line);
     for (const problem of report.problems) io.err(`rehearsal: ${problem}`);

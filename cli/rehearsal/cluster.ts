@@ -5,8 +5,10 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { AUDIT_POLICY_HOST_FILE, isSensitiveResource } from '../../constructs/control-plane/audit-policy';
 import { InputError } from '../../environments/input-error';
 import type { LoadedEnvironment } from '../../environments/load';
+import { auditPolicyOf } from '../../stacks/hosts/control-plane';
 import { exec } from '../deploy/exec';
 import { REHEARSAL_MARKER } from '../deploy/plan';
 import { isAlive } from '../deploy/workdir';
@@ -116,6 +118,74 @@ async function run(argv: readonly string[], what: string, cwd: string, timeoutSe
       `${what} failed (${result.timedOut ? `timed out after ${timeoutSeconds} s` : `exit ${result.exitCode}`}): ${(result.stderr || result.stdout).trim().split('\n').slice(-3).join(' / ')}`,
     );
   return result.stdout;
+}
+
+/** The rehearsal's audit policy and log, in its cluster directory. */
+export const REHEARSAL_AUDIT_POLICY = 'audit-policy.yaml';
+export const REHEARSAL_AUDIT_LOG = 'logs/audit.log';
+
+/**
+ * kube-apiserver's audit flags for a rehearsal: the environment's own policy (the same text as
+ * every master's `hosts/<master>/audit-policy.yaml`), written into `clusterDir`, and its log
+ * rotation, with the log in `clusterDir/logs/audit.log` instead of the masters' path.
+ */
+export function rehearsalAuditArgs(env: LoadedEnvironment, clusterDir: string): string[] {
+  const policy = auditPolicyOf(env.spec);
+  const policyFile = path.join(clusterDir, REHEARSAL_AUDIT_POLICY);
+  fs.writeFileSync(policyFile, policy.render(env.name));
+  const args = policy.apiServerArgs({ policyFile, logFile: path.join(clusterDir, REHEARSAL_AUDIT_LOG) });
+  return Object.entries(args).map(([name, value]) => `--${name}=${value}`);
+}
+
+/**
+ * What the rehearsal's audit log shows: how many events at which level, and a finding when the
+ * API server wrote none, or logged a credential (Secret, ConfigMap, token) at another level than
+ * Metadata, i.e. with its content.
+ */
+export function auditReport(root: string, environment: string): { lines: string[]; problems: string[] } {
+  const file = path.join(root, rehearsalPaths(environment).cluster, REHEARSAL_AUDIT_LOG);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return {
+      lines: [],
+      problems: [`the API server wrote no audit log (${path.relative(root, file)} is missing)`],
+    };
+  }
+  const levels = new Map<string, number>();
+  const leaked = new Set<string>();
+  let events = 0;
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    let event: { level?: string; objectRef?: { apiGroup?: string; resource?: string; subresource?: string } };
+    try {
+      event = JSON.parse(line);
+    } catch {
+      continue; // a line being written as the log is read
+    }
+    events++;
+    levels.set(event.level ?? '?', (levels.get(event.level ?? '?') ?? 0) + 1);
+    const ref = event.objectRef;
+    const resource = ref?.subresource ? `${ref.resource}/${ref.subresource}` : (ref?.resource ?? '');
+    if (event.level !== 'Metadata' && isSensitiveResource(ref?.apiGroup ?? '', resource))
+      leaked.add(resource);
+  }
+  const counts = [...levels.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([level, count]) => `${level} ${count}`)
+    .join(', ');
+  return {
+    lines: [
+      `rehearsal: the API server ran the environment's audit policy (hosts/<master>/${AUDIT_POLICY_HOST_FILE}): ${events} events (${counts || 'none'}) in ${path.relative(root, file)}`,
+    ],
+    problems: [
+      ...(events === 0 ? ['the API server wrote no audit event during the rehearsal'] : []),
+      ...[...leaked].map(
+        (resource) => `the audit log holds ${resource} events above Metadata (with their content)`,
+      ),
+    ],
+  };
 }
 
 /** The kubeadm configuration of the rehearsal's own PKI and kubeconfigs. */
@@ -307,6 +377,7 @@ export async function startCluster(
           // The `kubernetes` Endpoints may not hold a loopback address; nothing in a rehearsal dials it.
           '--endpoint-reconciler-type=none',
           '--profiling=false',
+          ...rehearsalAuditArgs(env, cluster),
         ],
         env: { GOMEMLIMIT: '1GiB' },
         readyPort: apiPort,

@@ -13,12 +13,20 @@ export interface NodeExporterProps {
 }
 
 const NAME = 'node-exporter';
+
+/**
+ * The directory of node-exporter's textfile collector on every host: host scripts (the etcd
+ * backup and certificate timers) write `*.prom` files there, atomically (a temporary file
+ * renamed into place), and node-exporter serves their samples with its own.
+ */
+export const TEXTFILE_COLLECTOR_DIR = '/var/lib/node_exporter/textfile_collector';
 const PORT = 9100;
 
 /**
  * node-exporter on every node, masters included (it tolerates every taint): host metrics (CPU,
  * memory, file systems, network) that seed 004 had to monitor separately. It reads the host's
- * /proc, /sys and / read-only, on the host network so that each series carries the node's address.
+ * /proc, /sys and / read-only, on the host network so that each series carries the node's address,
+ * and serves the `*.prom` files of {@link TEXTFILE_COLLECTOR_DIR} (textfile collector).
  */
 export class NodeExporter extends Construct {
   constructor(scope: Construct, id: string, props: NodeExporterProps) {
@@ -64,6 +72,7 @@ export class NodeExporter extends Construct {
                   '--path.rootfs=/host/root',
                   `--web.listen-address=:${PORT}`,
                   '--collector.filesystem.mount-points-exclude=^/(dev|proc|sys|run/containerd/.+|var/lib/kubelet/.+)($|/)',
+                  `--collector.textfile.directory=${TEXTFILE_COLLECTOR_DIR}`,
                 ],
                 ports: [{ name: 'metrics', containerPort: PORT }],
                 readinessProbe: { httpGet: { path: '/', port: PORT }, periodSeconds: 10 },
@@ -86,10 +95,20 @@ export class NodeExporter extends Construct {
                     readOnly: true,
                     mountPropagation: 'HostToContainer',
                   },
+                  { name: 'textfile-collector', mountPath: TEXTFILE_COLLECTOR_DIR, readOnly: true },
                 ],
               },
             ],
-            volumes: [hostPath('proc', '/proc'), hostPath('sys', '/sys'), hostPath('root', '/')],
+            volumes: [
+              hostPath('proc', '/proc'),
+              hostPath('sys', '/sys'),
+              hostPath('root', '/'),
+              // Made when missing (root's, 0755), so that node-exporter starts before any timer wrote to it.
+              {
+                name: 'textfile-collector',
+                hostPath: { path: TEXTFILE_COLLECTOR_DIR, type: 'DirectoryOrCreate' },
+              },
+            ],
           },
         },
       },

@@ -1,4 +1,6 @@
 export * from './apiserver-check-script';
+export * from './audit-policy';
+export * from './etcd-backup';
 export * from './ha-control-plane';
 export * from './haproxy-config';
 export * from './haproxy-handoff-script';
@@ -6,4 +8,5 @@ export * from './haproxy-static-pod';
 export * from './interface-check-script';
 export * from './keepalived-config';
 export * from './keepalived-static-pod';
+export * from './kubeadm-certificate-metrics';
 export * from './vrrp-auth-check-script';

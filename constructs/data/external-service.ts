@@ -42,8 +42,8 @@ export interface ExternalServiceProps {
   readonly annotations?: Readonly<Record<string, string>>;
 }
 
-/** The value of `endpointslice.kubernetes.io/managed-by`: not the EndpointSlice controller, so it leaves the slice alone. */
-export const ENDPOINT_SLICE_MANAGER = 'platform-blueprint.io';
+/** The value of `endpointslice.kubernetes.io/managed-by`: not the EndpointSlice controller, so it leaves the slice alone; the same value as every object's `app.kubernetes.io/managed-by`. */
+export const ENDPOINT_SLICE_MANAGER = 'platform-blueprint';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const PORT_NAME = /^[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?$/;

@@ -1,4 +1,6 @@
+export * from './backup-schedule';
 export * from './ceph-storage-class';
+export * from './database-network';
 export * from './endpoint-address';
 export * from './external-service';
 export * from './image-reference';
@@ -8,3 +10,5 @@ export * from './nfs-volume';
 export * from './secret-key-reference';
 export * from './shard-names';
 export * from './sharded-database';
+export * from './vitess-alerts';
+export * from './vitess-cluster';

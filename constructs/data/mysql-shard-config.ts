@@ -26,8 +26,14 @@ export class MysqlShardConfig {
   /** The account the mysqld-exporter sidecar uses (from 127.0.0.1 only). */
   public static readonly EXPORTER_USER = 'exporter';
 
-  /** @param port the port mysqld listens on */
-  constructor(private readonly port: number) {}
+  /**
+   * @param port the port mysqld listens on
+   * @param bufferPoolMebibytes innodb_buffer_pool_size, in MiB
+   */
+  constructor(
+    private readonly port: number,
+    private readonly bufferPoolMebibytes: number,
+  ) {}
 
   /** ConfigMap data: file name to content. */
   public files(): Record<string, string> {
@@ -54,6 +60,9 @@ export class MysqlShardConfig {
       'binlog_expire_logs_seconds = 604800',
       'sync_binlog = 1',
       'innodb_flush_log_at_trx_commit = 1',
+      `innodb_buffer_pool_size = ${this.bufferPoolMebibytes}M`,
+      // Replication connects over TCP, so only with TLS (the image's auto-generated certificates).
+      'require_secure_transport = ON',
       '',
     ].join('\n');
   }
@@ -107,7 +116,7 @@ export class MysqlShardConfig {
       '# with GTID auto-positioning, and refuse writes (persisted across restarts).',
       ...SQL_QUOTE,
       'docker_process_sql <<EOSQL',
-      `CHANGE REPLICATION SOURCE TO SOURCE_HOST='\${PRIMARY_HOST}', SOURCE_PORT=${this.port}, SOURCE_USER='${REPLICATION_USER}', SOURCE_PASSWORD='$(sql_quote "\${REPLICATION_PASSWORD}")', SOURCE_AUTO_POSITION=1, GET_SOURCE_PUBLIC_KEY=1, SOURCE_CONNECT_RETRY=10, SOURCE_RETRY_COUNT=86400;`,
+      `CHANGE REPLICATION SOURCE TO SOURCE_HOST='\${PRIMARY_HOST}', SOURCE_PORT=${this.port}, SOURCE_USER='${REPLICATION_USER}', SOURCE_PASSWORD='$(sql_quote "\${REPLICATION_PASSWORD}")', SOURCE_AUTO_POSITION=1, SOURCE_SSL=1, SOURCE_CONNECT_RETRY=10, SOURCE_RETRY_COUNT=86400;`,
       'START REPLICA;',
       'SET PERSIST super_read_only = ON;',
       'EOSQL',

@@ -82,8 +82,10 @@ export interface ShardedDatabaseProps {
   readonly exporterImage?: string;
   /** Port the database listens on. @default 3306 */
   readonly port?: number;
-  /** The cluster's DNS domain, for the host names in the shard map. @default cluster.local */
+  /** The cluster's DNS domain, for the shards' host names. @default cluster.local */
   readonly clusterDomain?: string;
+  /** `innodb_buffer_pool_size` in MiB. @default - 3/4 of the memory limit, in 128Mi steps */
+  readonly innodbBufferPoolMebibytes?: number;
 }
 
 /** One shard's objects and addresses. */
@@ -126,19 +128,18 @@ const EXPORTER_PORT = 9104;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /**
- * A horizontally sharded database: one StatefulSet per key range, each with a primary and
- * read-only replicas, and a shard-map ConfigMap (`<name>-shards`, key `shards.json`) that
- * applications and proxies read to route a keyspace id to its shard.
+ * MySQL in StatefulSets, one per key range, each with a primary (ordinal 0) and read-only
+ * replicas that follow it with GTID replication over TLS. It has no failover and no backups:
+ * the blueprint uses it only as engine `mysql-single` (one shard, one pod) for test
+ * environments; production databases run on vitess-operator ({@link VitessCluster}).
  *
  * Per shard it emits a StatefulSet with `volumeClaimTemplates`, a headless Service (stable
- * pod names), a client Service (the primary), and a PodDisruptionBudget. A shard's pods
- * repel each other across hosts (required anti-affinity on `kubernetes.io/hostname`), spread
- * over zones, and run on the dedicated pool. Passwords are only ever read from Secrets.
+ * pod names), a client Service (the primary), and a PodDisruptionBudget; with one shard also
+ * the Service `<name>`, the database's one endpoint. A shard's pods repel each other across
+ * hosts (required anti-affinity on `kubernetes.io/hostname`), spread over zones, and run on
+ * the dedicated pool. Passwords are only ever read from Secrets.
  */
 export class ShardedDatabase extends Construct {
-  /** Name of the shard-map ConfigMap's data key. */
-  public static readonly SHARD_MAP_KEY = 'shards.json';
-
   /** The database (keyspace) name. */
   public readonly name: string;
   /** Namespace of every object. */
@@ -151,8 +152,8 @@ export class ShardedDatabase extends Construct {
   public readonly port: number;
   /** The shards, in key-range order. */
   public readonly shards: readonly Shard[];
-  /** The shard map (`<name>-shards`). */
-  public readonly shardMap: ConfigMap;
+  /** With exactly one shard, the Service `<name>` applications connect to (its primary). */
+  public readonly service?: k8s.KubeService;
   /** The configuration and first-start scripts every pod mounts (`<name>-mysql`). */
   public readonly serverConfig: ConfigMap;
 
@@ -166,35 +167,31 @@ export class ShardedDatabase extends Construct {
     validate(props, this.replicasPerShard, this.port);
 
     const clusterDomain = props.clusterDomain ?? 'cluster.local';
+    const memoryLimit = (props.resources ?? DEFAULT_RESOURCES).memoryLimit;
+    const limitMebibytes =
+      Number(memoryLimit.replace(/(Mi|Gi)$/, '')) * (memoryLimit.endsWith('Gi') ? 1024 : 1);
+    const bufferPool =
+      props.innodbBufferPoolMebibytes ?? Math.max(128, Math.floor((limitMebibytes * 3) / 4 / 128) * 128);
     this.serverConfig = new ConfigMap(this, 'config', {
       metadata: { name: `${this.name}-mysql`, namespace: this.namespace, labels: this.labels() },
-      data: new MysqlShardConfig(this.port).files(),
+      data: new MysqlShardConfig(this.port, bufferPool).files(),
     });
     this.shards = props.shards.map((keyRange) => this.addShard(keyRange, props, clusterDomain));
-    this.shardMap = new ConfigMap(this, 'shard-map', {
-      metadata: { name: `${this.name}-shards`, namespace: this.namespace, labels: this.labels() },
-      data: { [ShardedDatabase.SHARD_MAP_KEY]: this.renderShardMap(clusterDomain) },
-    });
-  }
-
-  /** The shard map as JSON: the keyspace, and per shard its Vitess range and its hosts. */
-  private renderShardMap(clusterDomain: string): string {
-    const map = {
-      keyspace: this.name,
-      engine: this.engine,
-      notation:
-        'vitess: lowercase hex bounds, start inclusive, end exclusive, empty bound unbounded; shards cover the keyspace exactly once',
-      shards: this.shards.map((shard) => ({
-        name: shard.keyRange.toString(),
-        keyRange: { start: shard.keyRange.start, end: shard.keyRange.end },
-        primary: { host: shard.host, port: this.port },
-        replicas: Array.from({ length: this.replicasPerShard - 1 }, (_, index) => ({
-          host: `${shard.name}-${index + 1}.${shard.name}-headless.${this.namespace}.svc.${clusterDomain}`,
-          port: this.port,
-        })),
-      })),
-    };
-    return `${JSON.stringify(map, null, 2)}\n`;
+    const only = this.shards.length === 1 ? this.shards[0] : undefined;
+    if (only) {
+      this.service = new k8s.KubeService(this, 'service', {
+        metadata: { name: this.name, namespace: this.namespace, labels: this.labels() },
+        spec: {
+          type: 'ClusterIP',
+          selector: {
+            [DATABASE_LABEL]: this.name,
+            [SHARD_LABEL]: only.keyRange.kubernetesName,
+            'statefulset.kubernetes.io/pod-name': `${only.name}-0`,
+          },
+          ports: [{ name: 'mysql', port: this.port, targetPort: k8s.IntOrString.fromString('mysql') }],
+        },
+      });
+    }
   }
 
   private labels(shard?: string): Record<string, string> {

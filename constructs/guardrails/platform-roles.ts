@@ -74,7 +74,26 @@ const CLUSTER_READ: readonly PolicyRule[] = [
   { apiGroups: ['metrics.k8s.io'], resources: ['nodes'], verbs: READ },
 ];
 
-// The platform's four roles (seed 004: custom roles and audit). Pure data: the Terraform
+/** The platform add-ons' configuration objects (gateway policies, address pools, the CNI, monitoring). */
+const ADDON_CONFIG_READ: readonly PolicyRule[] = [
+  {
+    apiGroups: ['gateway.envoyproxy.io'],
+    resources: [
+      'envoyproxies',
+      'backendtrafficpolicies',
+      'clienttrafficpolicies',
+      'securitypolicies',
+      'httproutefilters',
+    ],
+    verbs: READ,
+  },
+  { apiGroups: ['metallb.io'], resources: ['ipaddresspools', 'l2advertisements'], verbs: READ },
+  { apiGroups: ['operator.tigera.io'], resources: ['installations'], verbs: READ },
+  { apiGroups: ['monitoring.coreos.com'], resources: ['prometheuses', 'alertmanagers'], verbs: READ },
+  { apiGroups: ['apiregistration.k8s.io'], resources: ['apiservices'], verbs: READ },
+];
+
+// The platform's five roles (seed 004: custom roles and audit). Pure data: the Terraform
 // stack turns each into a ClusterRole and binds it to the groups an environment names.
 
 /** Platform administrators: everything, cluster-wide. */
@@ -113,14 +132,38 @@ export const VIEWER: PlatformRole = {
   rules: [...WORKLOAD_READ, ...CLUSTER_READ],
 };
 
+/**
+ * On-call engineers of a team, bound per namespace of that team only: read workloads and logs,
+ * exec into pods (`create`, and `get`: an exec over WebSocket, kubectl's default from 1.30,
+ * arrives as a GET and is authorized by that verb), delete pods, scale Deployments and StatefulSets. Never Secrets, no
+ * attach or port-forward, no other change to a workload's spec.
+ */
+export const ON_CALL: PlatformRole = {
+  name: 'platform:on-call',
+  description:
+    "On-call engineers, bound in their team's namespaces only: read workloads and logs, exec into pods, delete pods, scale; no Secrets.",
+  rules: [
+    ...WORKLOAD_READ,
+    { apiGroups: [''], resources: ['pods/log'], verbs: READ },
+    { apiGroups: [''], resources: ['pods/exec'], verbs: ['create', 'get'] },
+    { apiGroups: [''], resources: ['pods'], verbs: ['delete'] },
+    {
+      apiGroups: ['apps'],
+      resources: ['deployments/scale', 'statefulsets/scale'],
+      verbs: ['get', 'patch', 'update'],
+    },
+  ],
+};
+
 /** Auditors: read every configuration object, RBAC and admission included, never Secrets. */
 export const AUDITOR: PlatformRole = {
   name: 'platform:auditor',
   description:
-    'Auditors: read every configuration object, RBAC, admission and policy included, cluster-wide; never Secret contents.',
+    'Auditors: read every configuration object, RBAC, admission and policy included, cluster-wide; never Secret contents, logs or exec.',
   rules: [
     ...WORKLOAD_READ,
     ...CLUSTER_READ,
+    ...ADDON_CONFIG_READ,
     {
       apiGroups: [''],
       resources: ['persistentvolumes', 'componentstatuses'],
@@ -158,8 +201,14 @@ export const AUDITOR: PlatformRole = {
   ],
 };
 
-/** All four, in a stable order. */
-export const PLATFORM_ROLES: readonly PlatformRole[] = [PLATFORM_ADMIN, TEAM_DEVELOPER, VIEWER, AUDITOR];
+/** All five, in a stable order. */
+export const PLATFORM_ROLES: readonly PlatformRole[] = [
+  PLATFORM_ADMIN,
+  TEAM_DEVELOPER,
+  VIEWER,
+  AUDITOR,
+  ON_CALL,
+];
 
 /** The verbs `role` grants on `resource` of `apiGroup` (resource rules only). */
 export function roleVerbs(role: PlatformRole, apiGroup: string, resource: string): string[] {

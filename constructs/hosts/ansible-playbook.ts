@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import { AUDIT_POLICY_HOST_FILE } from '../control-plane/audit-policy';
 import { ValidationError } from '../core/validation-error';
 
 /** Props of {@link AnsiblePlaybook}. */
@@ -47,8 +48,8 @@ const VERSION = /^(\d+)\.(\d+)\.(\d+)$/;
  * services), writes the password file, copies every host file from `hosts/<host>/` to the place
  * the inventory's `blueprint_files` name (checking keepalived.conf with `keepalived -t` and
  * haproxy.cfg with `haproxy -c` before they replace the old file), turns swap off, loads the
- * kernel modules and sysctls, restarts or reloads the units whose files changed, starts the
- * services, and runs `blueprint-preflight` last. Masters change one at a time, then the workers.
+ * kernel modules and sysctls, restarts or reloads the units whose files changed (and a running
+ * kube-apiserver whose audit policy changed), starts the services, and runs `blueprint-preflight` last. Masters change one at a time, then the workers.
  * Every task is tagged ({@link PLAYBOOK_TAGS}). Written, never run by the blueprint. Pure renderer.
  */
 export class AnsiblePlaybook {
@@ -120,6 +121,8 @@ export class AnsiblePlaybook {
     const t = PLAYBOOK_TAGS;
     const changed = (attribute: string) =>
       `{{ blueprint_copied.results | selectattr('changed') | map(attribute='item') | selectattr('${attribute}', 'defined') | map(attribute='${attribute}') | unique | list }}`;
+    const changedNamed = (name: string) =>
+      `{{ blueprint_copied.results | selectattr('changed') | map(attribute='item') | selectattr('src', 'equalto', '${name}') | map(attribute='dest') | list }}`;
     const fileNamed = (name: string) =>
       `{{ blueprint_files | selectattr('src', 'equalto', '${name}') | map(attribute='dest') | list }}`;
     return [
@@ -311,6 +314,26 @@ export class AnsiblePlaybook {
         name: 'Reload (or start) the services whose files changed',
         'ansible.builtin.systemd_service': { name: '{{ item }}', state: 'reloaded' },
         loop: changed('reload'),
+        tags: [t.services],
+      },
+      {
+        // kube-apiserver reads its audit policy only when it starts. Stopping its container makes
+        // the kubelet start it again (its static pod mounts the policy's directory, so it sees the
+        // new file); on a machine before kubeadm init nothing runs and nothing happens.
+        name: 'Restart kube-apiserver when its audit policy changed',
+        'ansible.builtin.shell':
+          'if command -v crictl >/dev/null; then ids=$(crictl ps --quiet --name \'^kube-apiserver$\'); if [ -n "$ids" ]; then crictl stop $ids >/dev/null && echo restarted; fi; fi',
+        loop: changedNamed(AUDIT_POLICY_HOST_FILE),
+        register: 'blueprint_apiserver_restart',
+        changed_when: "'restarted' in blueprint_apiserver_restart.stdout",
+        tags: [t.services],
+      },
+      {
+        name: 'Wait until the kubelet runs kube-apiserver again (one master at a time)',
+        'ansible.builtin.shell':
+          'timeout 120 sh -c \'until [ -n "$(crictl ps --quiet --state running --name ^kube-apiserver$)" ]; do sleep 2; done\'',
+        when: 'blueprint_apiserver_restart is changed',
+        changed_when: false,
         tags: [t.services],
       },
       {

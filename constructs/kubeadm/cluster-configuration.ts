@@ -1,5 +1,16 @@
 import { ValidationError } from '../core/validation-error';
-import { extraArgs, type KubeadmApiVersion, kubeadmApiVersion } from './kubeadm-api';
+import {
+  extraArgs,
+  type KubeadmApiVersion,
+  type KubeadmHostPathMount,
+  kubeadmApiVersion,
+} from './kubeadm-api';
+
+/**
+ * The port of etcd's plain-HTTP metrics listener (kubeadm's own default, where its liveness
+ * probe looks), opened on every address of the master so that Prometheus can scrape it.
+ */
+export const ETCD_METRICS_PORT = 2381;
 
 /** Props of {@link ClusterConfiguration}. */
 export interface ClusterConfigurationProps {
@@ -24,6 +35,14 @@ export interface ClusterConfigurationProps {
    * @default 5 (HAProxy marks a server down after 2 failed checks 1 s apart)
    */
   readonly apiServerShutdownDelaySeconds?: number;
+  /**
+   * Further kube-apiserver flags (names without dashes), e.g. the audit policy's
+   * (`AuditPolicy.apiServerArgs()`); a flag the configuration sets itself is refused.
+   * @default - none
+   */
+  readonly apiServerExtraArgs?: Readonly<Record<string, string>>;
+  /** Host paths kube-apiserver's static pod mounts (`apiServer.extraVolumes`). @default - none */
+  readonly apiServerExtraVolumes?: readonly KubeadmHostPathMount[];
 }
 
 /**
@@ -40,6 +59,20 @@ export class ClusterConfiguration {
     if (!/^[A-Za-z0-9.-]+:\d{1,5}$/.test(props.controlPlaneEndpoint)) {
       throw new ValidationError(
         `ClusterConfiguration: 'controlPlaneEndpoint' (${JSON.stringify(props.controlPlaneEndpoint)}) must be host:port`,
+      );
+    }
+    for (const name of Object.keys(props.apiServerExtraArgs ?? {})) {
+      if (name === 'shutdown-delay-duration' || !/^[a-z0-9][a-z0-9-]*$/.test(name)) {
+        throw new ValidationError(
+          `ClusterConfiguration: 'apiServerExtraArgs' names ${JSON.stringify(name)}, which must be a flag name without dashes that the configuration does not set itself (shutdown-delay-duration)`,
+        );
+      }
+    }
+    const volumes = (props.apiServerExtraVolumes ?? []).map((volume) => volume.name);
+    const repeated = volumes.find((name, index) => volumes.indexOf(name) !== index);
+    if (repeated !== undefined) {
+      throw new ValidationError(
+        `ClusterConfiguration: 'apiServerExtraVolumes' names the volume ${JSON.stringify(repeated)} twice; names must be unique`,
       );
     }
     this.props = props;
@@ -61,8 +94,30 @@ export class ClusterConfiguration {
       apiServer: {
         certSANs: [...new Set(p.certSANs)],
         extraArgs: extraArgs(this.apiVersion, {
+          ...p.apiServerExtraArgs,
           'shutdown-delay-duration': `${p.apiServerShutdownDelaySeconds ?? 5}s`,
         }),
+        ...(p.apiServerExtraVolumes === undefined || p.apiServerExtraVolumes.length === 0
+          ? {}
+          : {
+              extraVolumes: p.apiServerExtraVolumes.map((volume) => ({
+                name: volume.name,
+                hostPath: volume.hostPath,
+                mountPath: volume.mountPath,
+                readOnly: volume.readOnly,
+                pathType: volume.pathType,
+              })),
+            }),
+      },
+      // Every master shares this document (joining masters read it from the cluster), so the
+      // metrics listener cannot name one master's address: it listens on all of them. It serves
+      // /metrics and /health only, without client certificates.
+      etcd: {
+        local: {
+          extraArgs: extraArgs(this.apiVersion, {
+            'listen-metrics-urls': `http://0.0.0.0:${ETCD_METRICS_PORT}`,
+          }),
+        },
       },
       networking,
     };

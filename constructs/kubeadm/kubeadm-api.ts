@@ -40,3 +40,17 @@ export function extraArgs(
   }
   return names.map((name) => ({ name, value: args[name] as string }));
 }
+
+/** A host path mounted into a control-plane static pod (kubeadm's `HostPathMount`, the same in v1beta3 and v1beta4). */
+export interface KubeadmHostPathMount {
+  /** Volume name in the static pod. */
+  readonly name: string;
+  /** Path on the master. */
+  readonly hostPath: string;
+  /** Path inside the container. */
+  readonly mountPath: string;
+  /** Whether the container may only read it. */
+  readonly readOnly: boolean;
+  /** What must be at hostPath (`DirectoryOrCreate` creates a missing directory). */
+  readonly pathType: 'DirectoryOrCreate' | 'Directory' | 'File' | 'FileOrCreate';
+}

@@ -5,22 +5,16 @@ import {
   PrometheusRuleSpecGroupsRulesExpr,
 } from '../../imports/prometheusrule-monitoring.coreos.com';
 import { ValidationError } from '../core/validation-error';
+import { type AlertRule, duration } from './alert-rule';
+import {
+  apiServerAlerts,
+  type ClusterAlertThresholds,
+  etcdAlerts,
+  maintenanceAlerts,
+  nodeAlerts,
+} from './cluster-alerts';
 
-/** One alerting rule, as written into the PrometheusRule. */
-export interface AlertRule {
-  /** Alert name, e.g. `PodCrashLooping`. */
-  readonly alert: string;
-  /** The PromQL expression; every series it returns is one firing alert. */
-  readonly expr: string;
-  /** How long the expression must hold before the alert fires (a Prometheus duration). */
-  readonly for: string;
-  /** `critical` pages someone; `warning` goes to the team's queue. */
-  readonly severity: 'critical' | 'warning';
-  /** One line: what is wrong. */
-  readonly summary: string;
-  /** What is affected and where to look; may use `{{ $labels.x }}` and `{{ $value }}`. */
-  readonly description: string;
-}
+export type { AlertRule } from './alert-rule';
 
 /** A database whose shards are watched. */
 export interface WatchedDatabase {
@@ -65,18 +59,18 @@ export interface PlatformAlertsProps {
   readonly gateway?: { readonly job: string; readonly name: string };
   /** Share of 5xx responses (0-1) over 5 minutes above which the gateway alerts. @default 0.05 */
   readonly gateway5xxRatio?: number;
-}
-
-const DURATION = /^((\d+)y)?((\d+)w)?((\d+)d)?((\d+)h)?((\d+)m)?((\d+)s)?((\d+)ms)?$/;
-
-function duration(name: string, value: string | undefined, fallback: string): string {
-  const result = value ?? fallback;
-  if (result === '' || !DURATION.test(result) || !/[1-9]/.test(result)) {
-    throw new ValidationError(
-      `PlatformAlerts: '${name}' (${JSON.stringify(result)}) must be a Prometheus duration such as 5m`,
-    );
-  }
-  return result;
+  /** Thresholds of the node, API server, etcd, certificate and backup alerts. */
+  readonly thresholds: ClusterAlertThresholds;
+  /**
+   * The self-run control plane (kubeadm masters): the `job` of the per-master kube-apiserver
+   * and etcd scrapes and the number of etcd members (one per master).
+   * @default - no API server, etcd, certificate or backup alerts (a managed control plane)
+   */
+  readonly controlPlane?: {
+    readonly apiServerJob: string;
+    readonly etcdJob: string;
+    readonly etcdMembers: number;
+  };
 }
 
 /** `a|b|c` for a PromQL regex matcher over DNS-label names (which need no escaping). */
@@ -97,9 +91,11 @@ export const ENVOY_GATEWAY_INTERNAL_LISTENERS: readonly string[] = ['eg-stats-ht
 /**
  * The platform's alerts in one PrometheusRule: the API server unreachable through the VIP,
  * a master or a node not ready, a crash-looping pod, an HPA at its maximum, a shard replica
- * down, and a high gateway 5xx ratio. Node, pod and HPA alerts read kube-state-metrics; the
- * shard alerts read mysqld-exporter and kube-state-metrics; the gateway alert reads Envoy's
- * statistics.
+ * down, and a high gateway 5xx ratio; node file systems, memory and clocks (node-exporter);
+ * each master's API server and etcd member; kubeadm certificates near expiry and etcd backups
+ * too old or failed (node-exporter's textfile collector). Node, pod and HPA alerts read
+ * kube-state-metrics; the shard alerts read mysqld-exporter and kube-state-metrics; the
+ * gateway alert reads Envoy's statistics. docs/observability.md lists them all.
  */
 export class PlatformAlerts extends Construct {
   /** Every alert, in the order written. */
@@ -206,7 +202,21 @@ export class PlatformAlerts extends Construct {
         description: `Gateway ${props.gateway.name} returned {{ $value | humanizePercentage }} 5xx responses over 5 minutes.`,
       });
     }
-    this.rules = [...controlPlane, ...workloads, ...data, ...gateway];
+    const nodes = nodeAlerts(props.thresholds);
+    const cp = props.controlPlane;
+    const apiServer = cp ? apiServerAlerts(cp.apiServerJob, props.thresholds) : [];
+    const etcd = cp ? etcdAlerts(cp.etcdJob, cp.etcdMembers, props.thresholds) : [];
+    const maintenance = cp ? maintenanceAlerts(props.thresholds) : [];
+    this.rules = [
+      ...controlPlane,
+      ...nodes,
+      ...apiServer,
+      ...etcd,
+      ...maintenance,
+      ...workloads,
+      ...data,
+      ...gateway,
+    ];
     const toRule = (rule: AlertRule): PrometheusRuleSpecGroupsRules => ({
       alert: rule.alert,
       expr: PrometheusRuleSpecGroupsRulesExpr.fromString(rule.expr),
@@ -216,6 +226,10 @@ export class PlatformAlerts extends Construct {
     });
     const groups = [
       { name: 'platform-blueprint.control-plane', rules: controlPlane },
+      { name: 'platform-blueprint.nodes', rules: nodes },
+      { name: 'platform-blueprint.api-server', rules: apiServer },
+      { name: 'platform-blueprint.etcd', rules: etcd },
+      { name: 'platform-blueprint.maintenance', rules: maintenance },
       { name: 'platform-blueprint.workloads', rules: workloads },
       { name: 'platform-blueprint.data', rules: data },
       { name: 'platform-blueprint.gateway', rules: gateway },

@@ -18,8 +18,10 @@ export interface StaticTargetsProps {
   readonly namespace: string;
   /** The targets, one Prometheus target each. Must not be empty. */
   readonly targets: readonly StaticTarget[];
-  /** The port of every target; its name is `https`. */
+  /** The port of every target. */
   readonly port: number;
+  /** Name of that port in the Service and the Endpoints (what a ServiceMonitor names). @default https */
+  readonly portName?: string;
   /** Labels of the Service (what a ServiceMonitor selects). */
   readonly labels: Readonly<Record<string, string>>;
 }
@@ -48,11 +50,12 @@ export class StaticTargets extends Construct {
       throw new ValidationError(`${where}: an address repeats`);
     if (!Number.isInteger(props.port) || props.port < 1 || props.port > 65535)
       throw new ValidationError(`${where}: 'port' (${props.port}) must be between 1 and 65535`);
+    const portName = props.portName ?? 'https';
     new k8s.KubeService(this, 'Service', {
       metadata: { name: props.name, namespace: props.namespace, labels: { ...props.labels } },
       spec: {
         clusterIp: 'None',
-        ports: [{ name: 'https', port: props.port, targetPort: k8s.IntOrString.fromNumber(props.port) }],
+        ports: [{ name: portName, port: props.port, targetPort: k8s.IntOrString.fromNumber(props.port) }],
       },
     });
     new k8s.KubeEndpoints(this, 'Endpoints', {
@@ -72,7 +75,7 @@ export class StaticTargets extends Construct {
               ? { nodeName: target.nodeName, targetRef: { kind: 'Node', name: target.nodeName } }
               : {}),
           })),
-          ports: [{ name: 'https', port: props.port, protocol: 'TCP' }],
+          ports: [{ name: portName, port: props.port, protocol: 'TCP' }],
         },
       ],
     });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { dnsLabel, dnsSubdomain, ipv4Cidr, quantity } from './common';
+import { LOG_COLLECTOR_RELEASE, logging } from './logging';
 import { promDuration } from './observability';
 
 /**
@@ -15,6 +16,7 @@ export const ADDON_RELEASES = {
   metallb: 'v0.16.1',
   metricsServer: 'v0.8.0',
   monitoring: 'v0.93.0',
+  logging: LOG_COLLECTOR_RELEASE,
 } as const;
 export type AddonName = keyof typeof ADDON_RELEASES;
 
@@ -279,9 +281,10 @@ export const addons = z
     monitoring,
     metricsServer,
     cronHpa,
+    logging,
   })
   .prefault({})
   .describe(
-    'Platform add-ons: CNI, CSI, gateway, load-balancer addresses, monitoring, metrics and scheduled scaling.',
+    'Platform add-ons: CNI, CSI, gateway, load-balancer addresses, monitoring, metrics, scheduled scaling and the log collector.',
   );
 export type AddonsSpec = z.infer<typeof addons>;

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { auditPolicy } from './audit';
 import { dnsSubdomain, ipv4, ipv4Cidr, port } from './common';
+import { etcdBackup } from './etcd-backup';
 
 /**
  * A Linux network interface name as keepalived and `ip link` take it: at most 15 characters
@@ -264,6 +266,18 @@ export const controlPlane = z
           'endpoint, every master name and address are always included. @default []',
       ),
     loadBalancer,
+    audit: auditPolicy
+      .prefault({})
+      .describe(
+        "The API servers' audit policy and log rotation (docs/audit.md). @default the built-in rules, the default rules, Metadata for the rest",
+      ),
+    etcdBackup: etcdBackup
+      .prefault({})
+      .describe(
+        'etcd snapshots on every master: a systemd timer runs `etcdctl snapshot save`, checks it with ' +
+          '`snapshot status`, prunes, optionally copies it off the host and writes node-exporter textfile ' +
+          'metrics (docs/etcd-backup-restore.md). @default { enabled: true, schedule: hourly, retention: { count: 48 } }',
+      ),
     masters: z
       .array(master)
       .describe('The control-plane machines: an odd number, at least 3, for etcd quorum.'),

@@ -65,7 +65,19 @@ export const dataNamespacesExist: Rule = (spec, ctx) => {
   });
 };
 
-/** A database's pool exists and can hold one pod of each shard per host. */
+/** Nodes a pool can hold at most: its fixed nodes, or its autoscaler maximum; undefined when unbounded. */
+function poolCapacity(pool: EnvironmentSpec['nodePools'][number]): { count?: number; what: string } {
+  return pool.nodes
+    ? { count: pool.nodes.length, what: 'fixed nodes' }
+    : { count: pool.maxSize, what: 'nodes at most (maxSize)' };
+}
+
+/**
+ * A database's pool exists and can hold its shards so that draining any one node is safe:
+ * a shard's pods need one host each (required anti-affinity on kubernetes.io/hostname), and
+ * with vitess one more node, so that a drained node's tablet is rebuilt elsewhere while the
+ * shard keeps its primary (VTOrc promotes a replica) and, with semi_sync, an acknowledging replica.
+ */
 export const databasePlacement: Rule = (spec, ctx) => {
   spec.databases.forEach((db, index) => {
     const pool = spec.nodePools.find((candidate) => candidate.name === db.pool);
@@ -74,14 +86,16 @@ export const databasePlacement: Rule = (spec, ctx) => {
       report(ctx, ['databases', index, 'pool'], db.pool, `is not one of nodePools[].name (${names})`);
       return;
     }
-    const capacity = pool.nodes ? pool.nodes.length : pool.maxSize;
-    const what = pool.nodes ? `fixed nodes` : 'nodes at most (maxSize)';
-    if (capacity !== undefined && db.replicas > capacity) {
+    const { count, what } = poolCapacity(pool);
+    const needed = db.engine === 'vitess' ? db.replicas + 1 : db.replicas;
+    if (count !== undefined && needed > count) {
       report(
         ctx,
         ['databases', index, 'replicas'],
         db.replicas,
-        `is more than pool ${JSON.stringify(pool.name)} can hold: it has ${capacity} ${what}, and a shard's pods need one host each (required anti-affinity on kubernetes.io/hostname); lower replicas or add nodes to the pool`,
+        db.engine === 'vitess'
+          ? `needs ${needed} nodes in pool ${JSON.stringify(pool.name)}, which has ${count} ${what}: each of a shard's ${db.replicas} tablets needs its own host (required anti-affinity on kubernetes.io/hostname), plus one spare host so that a drained node's tablet is rebuilt while the shard keeps serving; add nodes to the pool or lower replicas`
+          : `is more than pool ${JSON.stringify(pool.name)} can hold: it has ${count} ${what}, and a shard's pods need one host each (required anti-affinity on kubernetes.io/hostname); lower replicas or add nodes to the pool`,
       );
     }
     if (db.zoneSpread === 'required' && pool.zone === undefined) {
@@ -92,6 +106,93 @@ export const databasePlacement: Rule = (spec, ctx) => {
         `needs zone labels, but pool ${JSON.stringify(pool.name)} has no zone; set its zone or use preferred`,
       );
     }
+  });
+};
+
+/** What each engine needs: tablets for failover and backups with vitess, one pod with mysql-single. */
+export const databaseEngine: Rule = (spec, ctx) => {
+  spec.databases.forEach((db, index) => {
+    const base = ['databases', index];
+    if (db.engine === 'mysql-single') {
+      if (db.replicas !== 1)
+        report(
+          ctx,
+          [...base, 'replicas'],
+          db.replicas,
+          'must be 1 with engine mysql-single (one MySQL pod, no replication); use engine vitess for replicas and failover',
+        );
+      const count = databaseKeyRanges(db.shards)?.length;
+      if (count !== undefined && count !== 1)
+        report(
+          ctx,
+          [...base, 'shards'],
+          db.shards,
+          `must be 1 (or ["-"]) with engine mysql-single, not ${count} shards; use engine vitess to shard`,
+        );
+      for (const field of ['backup', 'reshardTo'] as const)
+        if (db[field] !== undefined)
+          report(
+            ctx,
+            [...base, field],
+            undefined,
+            'applies to engine vitess only (this database is mysql-single)',
+          );
+      for (const key of ['initScript', 'gatewayUsers'] as const)
+        if (db.credentials[key] !== undefined)
+          report(ctx, [...base, 'credentials', key], undefined, 'applies to engine vitess only');
+      for (const key of ['root', 'exporter'] as const)
+        if (db.credentials[key] === undefined)
+          report(ctx, [...base, 'credentials', key], undefined, 'is required with engine mysql-single');
+      return;
+    }
+    const minimum = db.vitess.durability === 'semi_sync' ? 3 : 2;
+    if (db.replicas < minimum)
+      report(
+        ctx,
+        [...base, 'replicas'],
+        db.replicas,
+        db.vitess.durability === 'semi_sync'
+          ? 'must be at least 3 with durability semi_sync: with one tablet drained, the primary still needs a replica to acknowledge each commit, or writes stop'
+          : 'must be at least 2 with engine vitess: a failover needs a replica to promote',
+      );
+    if (db.backup === undefined)
+      report(
+        ctx,
+        [...base, 'backup'],
+        undefined,
+        'is required with engine vitess: a schedule, a retention and S3 storage (new and rebuilt tablets restore from the newest backup)',
+      );
+    for (const key of ['initScript', 'gatewayUsers'] as const)
+      if (db.credentials[key] === undefined)
+        report(ctx, [...base, 'credentials', key], undefined, 'is required with engine vitess');
+    for (const key of ['root', 'exporter'] as const)
+      if (db.credentials[key] !== undefined)
+        report(
+          ctx,
+          [...base, 'credentials', key],
+          undefined,
+          'applies to engine mysql-single only (the vitess accounts come from credentials.initScript)',
+        );
+  });
+};
+
+/** innodb_buffer_pool_size in MiB: the given size, or 3/4 of the memory limit in 128Mi steps. */
+export function innodbBufferPoolMebibytes(db: EnvironmentSpec['databases'][number]): number {
+  if (db.innodbBufferPool !== undefined) return mebibytes(db.innodbBufferPool);
+  return Math.max(128, Math.floor((mebibytes(db.resources.limits.memory) * 3) / 4 / 128) * 128);
+}
+
+/** The buffer pool leaves mysqld room under its memory limit. */
+export const databaseBufferPool: Rule = (spec, ctx) => {
+  spec.databases.forEach((db, index) => {
+    if (db.innodbBufferPool === undefined) return;
+    if (mebibytes(db.innodbBufferPool) >= mebibytes(db.resources.limits.memory))
+      report(
+        ctx,
+        ['databases', index, 'innodbBufferPool'],
+        db.innodbBufferPool,
+        `must be below resources.limits.memory (${db.resources.limits.memory}): mysqld also needs memory for connections and buffers, or it is OOM-killed`,
+      );
   });
 };
 
@@ -111,42 +212,59 @@ export const databaseStorageClass: Rule = (spec, ctx) => {
   });
 };
 
-/** Explicit key ranges cover the keyspace exactly once; shard names fit Kubernetes' limits. */
+function isPowerOfTwo(n: number): boolean {
+  return Number.isInteger(n) && n >= 1 && (n & (n - 1)) === 0;
+}
+
+/**
+ * Key ranges (of `shards` and `reshardTo`) cover the keyspace exactly once; vitess counts are
+ * powers of two; a reshard changes the partitioning; shard names fit Kubernetes' limits.
+ */
 export const databaseShards: Rule = (spec, ctx) => {
   spec.databases.forEach((db, index) => {
-    if (Array.isArray(db.shards)) {
-      for (const problem of checkKeyRanges(db.shards)) {
-        // Syntax problems are reported by the schema, at the same path.
-        if (KeyRange.problem(problem.value) !== undefined) continue;
-        report(ctx, ['databases', index, 'shards', problem.index], problem.value, problem.message);
+    for (const field of ['shards', 'reshardTo'] as const) {
+      const value = db[field];
+      if (value === undefined) continue;
+      if (Array.isArray(value)) {
+        for (const problem of checkKeyRanges(value)) {
+          // Syntax problems are reported by the schema, at the same path.
+          if (KeyRange.problem(problem.value) !== undefined) continue;
+          report(ctx, ['databases', index, field, problem.index], problem.value, problem.message);
+        }
+      } else if (db.engine === 'vitess' && typeof value === 'number' && !isPowerOfTwo(value)) {
+        const lower = 2 ** Math.floor(Math.log2(Math.max(1, value)));
+        report(
+          ctx,
+          ['databases', index, field],
+          value,
+          `is not a power of two: engine vitess splits a count evenly on byte boundaries, which needs 1, 2, 4, 8, ... (e.g. ${lower} or ${lower * 2}); list explicit key ranges for uneven shards`,
+        );
       }
     }
     const ranges = databaseKeyRanges(db.shards);
-    if (!ranges) return;
-    const longest = ranges
-      .map((range) => shardName(db.name, range))
-      .reduce((a, b) => (b.length > a.length ? b : a), '');
-    if (longest.length > MAX_STATEFUL_SET_NAME) {
-      report(
-        ctx,
-        ['databases', index, 'name'],
-        db.name,
-        `makes the shard name ${JSON.stringify(longest)} ${longest.length} characters long; StatefulSet names are at most ${MAX_STATEFUL_SET_NAME}: shorten the name or the key-range bounds`,
-      );
+    if (db.reshardTo !== undefined && ranges) {
+      const target = databaseKeyRanges(db.reshardTo);
+      if (target && target.map(String).join(' ') === ranges.map(String).join(' '))
+        report(
+          ctx,
+          ['databases', index, 'reshardTo'],
+          db.reshardTo,
+          `is the same partitioning as shards (${ranges.map(String).join(' ')}); a reshard changes it (remove reshardTo when the reshard is done)`,
+        );
     }
-  });
-};
-
-/** Replicas follow the primary with the replication account, so its password must be given. */
-export const databaseCredentials: Rule = (spec, ctx) => {
-  spec.databases.forEach((db, index) => {
-    if (db.replicas > 1 && db.credentials.replication === undefined) {
-      report(
-        ctx,
-        ['databases', index, 'credentials'],
-        undefined,
-        `needs replication (a Secret key with the replication password) because replicas is ${db.replicas}`,
-      );
+    for (const partitioning of [ranges, db.reshardTo === undefined ? [] : databaseKeyRanges(db.reshardTo)]) {
+      if (!partitioning) continue;
+      const longest = partitioning
+        .map((range) => shardName(db.name, range))
+        .reduce((a, b) => (b.length > a.length ? b : a), '');
+      if (longest.length > MAX_STATEFUL_SET_NAME) {
+        report(
+          ctx,
+          ['databases', index, 'name'],
+          db.name,
+          `makes the shard name ${JSON.stringify(longest)} ${longest.length} characters long; names are at most ${MAX_STATEFUL_SET_NAME}: shorten the name or the key-range bounds`,
+        );
+      }
     }
   });
 };
@@ -311,6 +429,9 @@ export const dataServiceNamesFree: Rule = (spec, ctx) => {
   spec.databases.forEach((db, index) => {
     const owner = `databases[${index}]`;
     const path = ['databases', index, 'name'];
+    // Applications reach every database through the Service of its own name.
+    claim(db.namespace, db.name, owner, path, db.name);
+    if (db.engine !== 'mysql-single') return;
     for (const range of databaseKeyRanges(db.shards) ?? []) {
       claim(db.namespace, shardName(db.name, range), owner, path, db.name);
       claim(db.namespace, headlessServiceName(db.name, range), owner, path, db.name);
@@ -373,10 +494,11 @@ export const dataRules: Rule[] = [
   uniqueDataNames,
   dataNamespacesExist,
   databasePlacement,
+  databaseEngine,
   databaseStorageClass,
   databaseShards,
-  databaseCredentials,
   databaseResources,
+  databaseBufferPool,
   externalAddresses,
   externalPortsAndVolumes,
   dataServiceNamesFree,

@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { cronScheduleProblem } from '../../constructs/data/backup-schedule';
 import { endpointAddressProblem } from '../../constructs/data/endpoint-address';
 import { isPinnedImage } from '../../constructs/data/image-reference';
 import { KeyRange } from '../../constructs/data/key-range';
-import { dnsLabel, dnsSubdomain, port, secretRef } from './common';
+import { dnsLabel, dnsSubdomain, ipv4Cidr, port, secretRef } from './common';
 
 /**
  * Data services: sharded databases in the cluster, data services outside it (seed 004's
@@ -49,19 +50,179 @@ const keyRange = z
     if (problem !== undefined) ctx.addIssue({ code: 'custom', input: value, message: problem });
   });
 
+/** A duration in whole hours or minutes, as Go (vtbackup) and Prometheus both read it: `168h`, `90m`. */
+const hoursOrMinutes = z
+  .string({ error: 'must be a duration such as 168h or 90m' })
+  .regex(/^[1-9][0-9]*(h|m)$/, { error: 'is not a duration in whole hours or minutes (e.g. 168h, 90m)' });
+
+/** Seconds in a duration of whole hours, minutes or seconds (`26h`, `90m`, `30s`). */
+export function durationSeconds(duration: string): number {
+  const n = Number(duration.slice(0, -1));
+  const unit = duration.slice(-1);
+  return unit === 'h' ? n * 3600 : unit === 'm' ? n * 60 : n;
+}
+
+/** A five-field cron schedule, as Kubernetes CronJobs and VitessBackupSchedule read it. */
+const backupSchedule = z
+  .string({ error: 'must be a cron schedule such as "0 2 * * *"' })
+  .superRefine((value, ctx) => {
+    const problem = cronScheduleProblem(value);
+    if (problem !== undefined)
+      ctx.addIssue({ code: 'custom', input: value, message: `is not a valid backup schedule: ${problem}` });
+  });
+
+/** Scheduled backups of a Vitess database and where they go. */
+const databaseBackup = z
+  .strictObject({
+    schedule: backupSchedule.describe(
+      'When vtbackup runs, five cron fields in the vitess-operator\'s time zone (e.g. "0 2 * * *", daily at 02:00), or a descriptor such as @daily.',
+    ),
+    keepCount: z
+      .number({ error: 'must be a number' })
+      .int({ error: 'must be a whole number' })
+      .min(1, { error: 'must be at least 1 (a restore needs a backup)' })
+      .max(1000, { error: 'must be at most 1000' })
+      .default(7)
+      .describe('Retention: vtbackup always keeps at least this many of the newest backups. @default 7'),
+    keepFor: hoursOrMinutes
+      .default('168h')
+      .describe('Retention: vtbackup keeps every backup at least this long before pruning it. @default 168h'),
+    maxAge: hoursOrMinutes
+      .default('26h')
+      .describe(
+        "The VitessBackupTooOld alert fires when the newest successful backup is older than this; more than the schedule's interval. @default 26h",
+      ),
+    engine: z
+      .enum(['builtin', 'xtrabackup'], { error: 'must be one of builtin, xtrabackup' })
+      .default('builtin')
+      .describe(
+        'Vitess backup engine: builtin (vtbackup copies the files of its own restored copy; serving tablets are untouched) or xtrabackup (needs an image with xtrabackup). @default builtin',
+      ),
+    s3: z
+      .strictObject({
+        endpoint: z
+          .url({ protocol: /^https?$/, error: 'is not an http(s) URL such as https://rgw.example.com' })
+          .describe('S3 endpoint, e.g. the Ceph RADOS Gateway: https://rgw.example.com.'),
+        networks: z
+          .array(ipv4Cidr)
+          .min(1, { error: 'must list at least one network' })
+          .describe(
+            'Networks (CIDR) of the endpoint, which backup and restore pods may reach (NetworkPolicy).',
+          ),
+        bucket: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: 'is not an S3 bucket name' })
+          .describe('Bucket.'),
+        region: z
+          .string()
+          .regex(/^[a-z0-9-]+$/, { error: 'is not a region name (e.g. us-east-1)' })
+          .default('us-east-1')
+          .describe('Region the client signs requests for (Ceph RGW accepts any). @default us-east-1'),
+        keyPrefix: z
+          .string()
+          .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]*$/, {
+            error: 'is not an object key prefix (e.g. vitess/users-db)',
+          })
+          .optional()
+          .describe("Prefix of the database's objects in the bucket. @default - <namespace>/<name>"),
+        credentials: secretRef.describe(
+          "Secret key (in the database's namespace) holding an AWS shared-credentials file for the bucket.",
+        ),
+      })
+      .describe('S3-compatible object storage the backups are written to.'),
+  })
+  .describe(
+    'Scheduled backups (VitessBackupSchedule) and their storage (VitessBackupStorage). Required with engine vitess.',
+  );
+
+const vitessSettings = z
+  .strictObject({
+    image: pinnedImage
+      .default('vitess/lite:v24.0.4')
+      .describe(
+        'Vitess image of vtgate, vttablet, vtctld, vtorc and vtbackup, pinned. @default vitess/lite:v24.0.4',
+      ),
+    mysqldImage: pinnedImage
+      .default('mysql:8.0.40')
+      .describe('MySQL image of the tablets (mysql80Compatible), pinned. @default mysql:8.0.40'),
+    durability: z
+      .enum(['semi_sync', 'none'], { error: 'must be one of semi_sync, none' })
+      .default('semi_sync')
+      .describe(
+        'Durability policy: semi_sync (a commit waits for one replica; needs replicas >= 3 so that a drained node leaves an acknowledging replica) or none (asynchronous; a failover may lose the last writes). @default semi_sync',
+      ),
+    cell: z
+      .string()
+      .regex(/^[A-Za-z0-9]([_.A-Za-z0-9]*[A-Za-z0-9])?$/, {
+        error: 'is not a Vitess cell name (letters, digits, _ and .)',
+      })
+      .optional()
+      .describe("Vitess cell of every component. @default - cluster.site with '-' written as '_'"),
+    gateway: z
+      .strictObject({
+        replicas: z
+          .number({ error: 'must be a number' })
+          .int({ error: 'must be a whole number' })
+          .min(2, { error: 'must be at least 2 (the only endpoint must survive a drain)' })
+          .max(20, { error: 'must be at most 20' })
+          .default(2)
+          .describe('vtgate replicas. @default 2'),
+        resources: z
+          .strictObject({
+            requests: cpuAndMemory
+              .prefault({ cpu: '250m', memory: '256Mi' })
+              .describe('@default {cpu: 250m, memory: 256Mi}'),
+            limits: cpuAndMemory
+              .prefault({ cpu: '1', memory: '512Mi' })
+              .describe('@default {cpu: "1", memory: 512Mi}'),
+          })
+          .prefault({})
+          .describe('Resources of vtgate. @default requests 250m/256Mi, limits 1/512Mi'),
+      })
+      .prefault({})
+      .describe('vtgate, the endpoint applications connect to. @default 2 replicas'),
+    tablet: z
+      .strictObject({
+        requests: cpuAndMemory
+          .prefault({ cpu: '250m', memory: '256Mi' })
+          .describe('@default {cpu: 250m, memory: 256Mi}'),
+        limits: cpuAndMemory
+          .prefault({ cpu: '1', memory: '512Mi' })
+          .describe('@default {cpu: "1", memory: 512Mi}'),
+      })
+      .prefault({})
+      .describe(
+        'Resources of the vttablet container (mysqld has `resources`). @default requests 250m/256Mi, limits 1/512Mi',
+      ),
+    operatorNamespace: dnsLabel
+      .default('vitess-operator')
+      .describe(
+        'Namespace vitess-operator runs in; its pods may reach every component (NetworkPolicy). @default vitess-operator',
+      ),
+    maxReplicationLag: z
+      .string({ error: 'must be a duration such as 30s or 2m' })
+      .regex(/^[1-9][0-9]*(s|m)$/, { error: 'is not a duration in whole seconds or minutes (e.g. 30s, 2m)' })
+      .default('30s')
+      .describe('The VitessReplicationLagHigh alert fires above this lag. @default 30s'),
+  })
+  .prefault({})
+  .describe('Settings of engine vitess. @default vitess/lite:v24.0.4, semi_sync, 2 vtgates');
+
 /** A MySQL database sharded by key range, in the cluster. */
 export const database = z
   .strictObject({
     name: dnsLabel
       .max(40, { error: 'is longer than 40 characters (it prefixes the shard names)' })
       .describe(
-        'Database (keyspace) name, unique among databases and external services; services name it in `uses`. Prefixes its objects: `<name>-<range>` per shard, `<name>-shards` for the shard map.',
+        'Database (keyspace) name, unique among databases and external services; services name it in `uses`. Applications connect to the Service of this name (`<name>.<namespace>.svc`, port 3306).',
       ),
     namespace: dnsLabel.describe('Namespace of the database; one of `namespaces[].name`.'),
     engine: z
-      .enum(['mysql'], { error: 'must be mysql (the only engine so far)' })
-      .default('mysql')
-      .describe('Database engine. @default mysql'),
+      .enum(['vitess', 'mysql-single'], { error: 'must be one of vitess, mysql-single' })
+      .default('vitess')
+      .describe(
+        'Engine: vitess (vitess-operator: sharded keyspace, VTOrc failover, scheduled backups, resharding; needs `backup`) or mysql-single (one MySQL pod with no failover and no backups, for test environments: shards must be 1 and replicas 1). @default vitess',
+      ),
     shards: z
       .union(
         [
@@ -75,19 +236,35 @@ export const database = z
         { error: 'must be a shard count (1-256) or a list of key ranges such as ["-80", "80-"]' },
       )
       .describe(
-        'Shards: a count (a power of two splits the keyspace evenly: 4 gives -40, 40-80, 80-c0, c0-), or explicit key ranges in Vitess notation: lowercase hex of whole bytes, start inclusive, end exclusive, empty unbounded; sorted, no gaps, no overlaps.',
+        'Shards (the serving partitioning): a count (with engine vitess a power of two, which splits the keyspace evenly on byte boundaries: 4 gives -40, 40-80, 80-c0, c0-), or explicit key ranges in Vitess notation: lowercase hex of whole bytes, start inclusive, end exclusive, empty unbounded; sorted, no gaps, no overlaps.',
+      ),
+    reshardTo: z
+      .union(
+        [
+          z
+            .number({ error: 'must be a shard count' })
+            .int({ error: 'must be a whole number' })
+            .min(1, { error: 'must be at least 1' })
+            .max(256, { error: 'must be at most 256' }),
+          z.array(keyRange).min(1, { error: 'must list at least one key range' }),
+        ],
+        { error: 'must be a shard count (1-256) or a list of key ranges such as ["-80", "80-"]' },
+      )
+      .optional()
+      .describe(
+        'A reshard in progress (engine vitess): the target partitioning, in the form of `shards`. Its shards are created beside the serving ones; the Reshard workflow moves the data (docs/data-services.md#resharding); then `shards` takes this value and this field is removed. @default - no reshard',
       ),
     replicas: z
       .number({ error: 'must be a number' })
       .int({ error: 'must be a whole number' })
       .min(1, { error: 'must be at least 1 (each shard needs its primary)' })
       .max(9, { error: 'must be at most 9' })
-      .default(2)
+      .default(3)
       .describe(
-        'Pods per shard: one primary and replicas-1 read-only replicas, each on its own host; at most the number of nodes of `pool`. @default 2',
+        'Pods per shard, each on its own host: with vitess, tablets that can all become primary (at least 2, 3 with semi_sync; the pool needs one node more than this); with mysql-single exactly 1. @default 3',
       ),
     pool: dnsLabel.describe(
-      'The dedicated node pool the shards run on (its taints are tolerated and its nodes selected); one of `nodePools[].name`.',
+      'The dedicated node pool the pods run on (its taints are tolerated and its nodes selected); one of `nodePools[].name`.',
     ),
     zoneSpread: z
       .enum(['preferred', 'required'], { error: 'must be one of preferred, required' })
@@ -116,26 +293,48 @@ export const database = z
       })
       .prefault({})
       .describe('Resources of the mysqld container. @default requests 500m/1Gi, limits 2/2Gi'),
+    innodbBufferPool: memoryQuantity
+      .optional()
+      .describe(
+        "mysqld's innodb_buffer_pool_size; below resources.limits.memory, leaving room for connections and the OS. @default - 3/4 of resources.limits.memory, rounded down to 128Mi",
+      ),
     credentials: z
       .strictObject({
-        root: secretRef.describe("Secret key holding the password of MySQL's root user."),
-        replication: secretRef
+        root: secretRef
+          .optional()
+          .describe("mysql-single: Secret key holding the password of MySQL's root user. @default - none"),
+        exporter: secretRef
           .optional()
           .describe(
-            'Secret key holding the password of the `replication` account. Required when replicas > 1. @default - no replication',
+            'mysql-single: Secret key holding the password of the `exporter` account of the metrics sidecar. @default - none',
           ),
-        exporter: secretRef.describe(
-          'Secret key holding the password of the `exporter` account of the metrics sidecar.',
-        ),
+        initScript: secretRef
+          .optional()
+          .describe(
+            'vitess: Secret key holding init_db.sql, which every tablet runs on its first start (creates the vt_* accounts with their passwords). @default - none',
+          ),
+        gatewayUsers: secretRef
+          .optional()
+          .describe(
+            "vitess: Secret key holding vtgate's static users file (users.json): the accounts applications log in with. @default - none",
+          ),
       })
       .describe(
         "Secrets (in the database's namespace, created outside the blueprint) the passwords come from. No password is ever written by the blueprint.",
       ),
-    image: pinnedImage.default('mysql:8.4.6').describe('MySQL image, pinned. @default mysql:8.4.6'),
+    backup: databaseBackup.optional(),
+    vitess: vitessSettings,
+    image: pinnedImage
+      .default('mysql:8.4.6')
+      .describe('mysql-single: MySQL image, pinned. @default mysql:8.4.6'),
     exporterImage: pinnedImage
       .default('prom/mysqld-exporter:v0.16.0')
-      .describe('mysqld-exporter sidecar image, pinned. @default prom/mysqld-exporter:v0.16.0'),
-    port: port.default(3306).describe('Port mysqld listens on and the Services expose. @default 3306'),
+      .describe('mysqld-exporter image (both engines), pinned. @default prom/mysqld-exporter:v0.16.0'),
+    port: port
+      .default(3306)
+      .describe(
+        'mysql-single: port mysqld listens on and the Service exposes (vtgate always serves 3306). @default 3306',
+      ),
   })
   .describe('A sharded database in the cluster.');
 export type DatabaseSpec = z.infer<typeof database>;

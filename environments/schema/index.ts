@@ -11,6 +11,7 @@ import { databases, externalServices, storage } from './data';
 import { dataRules } from './data-rules';
 import { gateway, grayscale } from './gateway';
 import { gatewayRules } from './gateway-rules';
+import { loggingRules } from './logging-rules';
 import { namespaces } from './namespaces';
 import { nodePoolRules } from './node-pool-rules';
 import { nodePool } from './node-pools';
@@ -97,6 +98,7 @@ const rules: Rule[] = [
   ...nodePoolRules,
   ...autoscalingRules,
   ...addonRules,
+  ...loggingRules,
 ];
 
 export const environmentSchema = environmentShape.superRefine((spec, ctx) => {

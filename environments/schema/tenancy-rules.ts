@@ -150,6 +150,9 @@ const groupLists: Rule = (spec, ctx) => {
     [['tenancy', 'groups', 'viewers'], spec.tenancy.groups.viewers],
     [['tenancy', 'groups', 'auditors'], spec.tenancy.groups.auditors],
   ];
+  spec.tenancy.onCall.forEach((entry, index) => {
+    lists.push([['tenancy', 'onCall', index, 'groups'], entry.groups]);
+  });
   spec.namespaces.forEach((ns, index) => {
     lists.push([['namespaces', index, 'groups', 'developers'], ns.groups.developers]);
     lists.push([['namespaces', index, 'groups', 'viewers'], ns.groups.viewers]);
@@ -163,6 +166,27 @@ const groupLists: Rule = (spec, ctx) => {
       'the group',
     );
   }
+};
+
+/** Each on-call team is named once and owns at least one namespace (otherwise nothing would be bound). */
+const onCallTeams: Rule = (spec, ctx) => {
+  reportDuplicates(
+    ctx,
+    spec.tenancy.onCall,
+    (entry) => entry.team,
+    (index) => ['tenancy', 'onCall', index, 'team'],
+    'the team',
+  );
+  const teams = [...new Set(spec.namespaces.map((ns) => ns.team ?? ns.name))].sort();
+  spec.tenancy.onCall.forEach((entry, index) => {
+    if (teams.includes(entry.team)) return;
+    report(
+      ctx,
+      ['tenancy', 'onCall', index, 'team'],
+      entry.team,
+      `owns no namespace (teams of namespaces[].team: ${teams.join(', ') || 'none'}); on-call groups are bound in their team's namespaces only`,
+    );
+  });
 };
 
 /** Platform components must outrank business workloads, and the two classes need two names. */
@@ -187,4 +211,10 @@ const priorityOrder: Rule = (spec: EnvironmentSpec, ctx) => {
 };
 
 /** Cross-field rules of namespaces and tenancy. */
-export const tenancyRules: Rule[] = [namespaceNames, namespaceResources, groupLists, priorityOrder];
+export const tenancyRules: Rule[] = [
+  namespaceNames,
+  namespaceResources,
+  groupLists,
+  onCallTeams,
+  priorityOrder,
+];

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dnsSubdomain } from './common';
+import { dnsLabel, dnsSubdomain } from './common';
 
 /**
  * A group name as the cluster's authenticator reports it (OIDC `groups` claim, LDAP group,
@@ -39,6 +39,20 @@ export const tenancyGroups = z
     'Groups given cluster-wide roles. Team developers are bound per namespace (`namespaces[].groups`).',
   );
 export type TenancyGroupsSpec = z.infer<typeof tenancyGroups>;
+
+/** The on-call groups of one team: bound to `platform:on-call` in every namespace of that team. */
+export const onCallTeam = z.strictObject({
+  team: dnsLabel.describe(
+    'Team whose namespaces the groups are on call for: every namespace whose `team` (default: its name) is this.',
+  ),
+  groups: z
+    .array(groupName)
+    .min(1, { error: 'must name at least one group' })
+    .describe(
+      'Groups bound to `platform:on-call` in each namespace of the team: read, logs, exec into pods, delete pods, scale; no Secrets.',
+    ),
+});
+export type OnCallTeamSpec = z.infer<typeof onCallTeam>;
 
 /** Kubernetes reserves values above one billion for system-node-critical and system-cluster-critical. */
 const MAX_USER_PRIORITY = 1_000_000_000;
@@ -86,11 +100,17 @@ export type PriorityClassesSpec = z.infer<typeof priorityClasses>;
 export const tenancy = z
   .strictObject({
     groups: tenancyGroups.prefault({}).describe('Groups given cluster-wide roles. @default no groups'),
+    onCall: z
+      .array(onCallTeam)
+      .default([])
+      .describe(
+        "On-call groups per team, bound to `platform:on-call` in that team's namespaces only (docs/guardrails.md). @default []",
+      ),
     priorityClasses: priorityClasses
       .prefault({})
       .describe(
         'PriorityClasses for platform versus business workloads. @default platform 100000, business 1000',
       ),
   })
-  .describe('Cluster-wide tenancy: RBAC groups per role and priority classes.');
+  .describe('Cluster-wide tenancy: RBAC groups per role, on-call groups per team and priority classes.');
 export type TenancySpec = z.infer<typeof tenancy>;

@@ -4,6 +4,7 @@ import { CalicoInstallation } from '../../constructs/addons/calico-installation'
 import { CephCsi } from '../../constructs/addons/ceph-csi';
 import { CronHpaController } from '../../constructs/addons/cronhpa-controller';
 import { EnvoyGatewayClass } from '../../constructs/addons/envoy-gateway-class';
+import { LogCollector, type LogSink } from '../../constructs/addons/log-collector';
 import { MetalLbAddressPool } from '../../constructs/addons/metallb-address-pool';
 import { NodeExporter } from '../../constructs/addons/node-exporter';
 import { PrometheusStack } from '../../constructs/addons/prometheus-stack';
@@ -23,7 +24,10 @@ import type { PodPlacement, PodToleration } from '../../constructs/scheduling/po
 import { InputError } from '../../environments/input-error';
 import type { LoadedEnvironment } from '../../environments/load';
 import type { EnvironmentSpec } from '../../environments/schema';
+import { ADDON_RELEASES } from '../../environments/schema/addons';
 import { announcePool } from '../../environments/schema/addons-rules';
+import { byteSizeValue, type LogSinkSpec, splitSinkAddress } from '../../environments/schema/logging';
+import { sinkAddresses } from '../../environments/schema/logging-rules';
 import { otlpTarget } from '../kubernetes/monitoring-chart';
 import { POOL_LABEL, placementFor } from '../kubernetes/placement';
 import { MANAGED_BY_LABELS } from '../labels';
@@ -42,6 +46,8 @@ export const ADDON_IMAGES = {
   cronHpa: 'registry.aliyuncs.com/ringtail/kubernetes-cronhpa-controller:v1.3.0-8e82633c-aliyun',
   // Envoy Gateway v1.2.8's own default (api/v1alpha1 DefaultEnvoyProxyImage), pinned here.
   envoy: 'docker.io/envoyproxy/envoy:distroless-v1.32.4',
+  // Fluent Bit's own registry; its tags carry no "v".
+  fluentBit: `cr.fluentbit.io/fluent/fluent-bit:${ADDON_RELEASES.logging.slice(1)}`,
 } as const;
 
 const small: ContainerResources = {
@@ -289,6 +295,38 @@ export class AddonsChart extends Chart {
         priorityClassName: platformPriority,
       });
     }
+
+    const logging = addons.logging;
+    if (installed(spec, 'logging') && logging.sink) {
+      const sink = logging.sink;
+      new LogCollector(this, 'log-collector', {
+        namespace: logging.namespace,
+        image: image(ADDON_IMAGES.fluentBit),
+        environment: env.name,
+        sink: logSink(sink),
+        sinkNetworks:
+          sink.networks ?? sinkAddresses(sink).map(({ address }) => `${splitSinkAddress(address).host}/32`),
+        apiServers: {
+          addresses: spec.controlPlane.masters.map((master) => master.address),
+          port: spec.controlPlane.apiServerPort,
+        },
+        bufferBytes: byteSizeValue(logging.buffer.size),
+        maxChunksUp: logging.buffer.maxChunksUp,
+        retryLimit: logging.buffer.retryLimit,
+        resources: logging.resources,
+        priorityClassName: 'system-node-critical',
+        ...(installed(spec, 'monitoring')
+          ? {
+              monitoring: {
+                prometheusNamespace: spec.observability.namespace,
+                selectorLabels: spec.observability.selectorLabels,
+                interval: spec.observability.scrapeInterval,
+                bufferUsedPercent: logging.alerts.bufferUsedPercent,
+              },
+            }
+          : {}),
+      });
+    }
     this.env = env;
   }
 
@@ -395,6 +433,37 @@ export class AddonsChart extends Chart {
         ],
         labels,
       });
+  }
+}
+
+/** The collector's sink from the validated environment: addresses split into host and port. */
+function logSink(sink: LogSinkSpec): LogSink {
+  switch (sink.type) {
+    case 'kafka':
+      return {
+        type: 'kafka',
+        brokers: sink.brokers.map(splitSinkAddress),
+        topic: sink.topic,
+        tls: sink.tls,
+        ...(sink.auth ? { auth: sink.auth } : {}),
+      };
+    case 'loki':
+      return {
+        type: 'loki',
+        endpoint: splitSinkAddress(sink.address),
+        path: sink.path,
+        ...(sink.tenantId ? { tenantId: sink.tenantId } : {}),
+        tls: sink.tls,
+        ...(sink.auth ? { auth: sink.auth } : {}),
+      };
+    default:
+      return {
+        type: sink.type,
+        endpoint: splitSinkAddress(sink.address),
+        index: sink.index,
+        tls: sink.tls,
+        ...(sink.auth ? { auth: sink.auth } : {}),
+      };
   }
 }
 

@@ -67,6 +67,7 @@ export function installedAddons(spec: EnvironmentSpec): InstalledAddon[] {
     'metricsServer',
     'envoyGateway',
     'cronHpa',
+    'logging',
   ];
   return order
     .filter((name) => installed(spec, name))
@@ -116,6 +117,14 @@ export function addonNamespaces(spec: EnvironmentSpec): AddonNamespace[] {
         spec.addons.envoyGateway.exposure === 'HostNetwork'
           ? 'the proxies bind the listener ports on the host network (exposure HostNetwork)'
           : 'no exception: the controller, its certgen Job and the proxies meet restricted',
+    });
+  if (installed(spec, 'logging'))
+    out.push({
+      name: spec.addons.logging.namespace,
+      addon: 'logging',
+      enforce: 'privileged',
+      reason:
+        'the log collector mounts host paths (/var/log read-only, its buffer in /var/lib/fluent-bit), which baseline forbids; it holds nothing else, runs without host network or capabilities',
     });
   return out;
 }
@@ -168,6 +177,18 @@ export function addonWaivers(spec: EnvironmentSpec): PolicyWaiverSpec[] {
       ['non-root', 'the upstream image runs its binary from /root as root'],
       ['readiness-probe', noProbe],
     ]);
+  if (installed(spec, 'logging'))
+    for (const name of ['fluent-bit', 'fluent-bit-control-plane'])
+      add('logging', 'DaemonSet', spec.addons.logging.namespace, name, [
+        [
+          'no-host-path',
+          'the log collector reads /var/log (container logs, the journal, the audit log) read-only and keeps its positions and disk buffer in /var/lib/fluent-bit, so that a replaced pod neither loses nor repeats logs',
+        ],
+        [
+          'non-root',
+          "the logs are root's files (mode 0600/0640); the collector runs as uid 0 with every capability dropped, no privilege escalation and a read-only root file system",
+        ],
+      ]);
   if (installed(spec, 'cephCsi')) {
     const ns = spec.addons.cephCsi.namespace;
     for (const driver of cephDrivers(spec)) {

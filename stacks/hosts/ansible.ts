@@ -1,3 +1,4 @@
+import { AUDIT_POLICY_HOST_FILE, AUDIT_POLICY_PATH } from '../../constructs/control-plane/audit-policy';
 import {
   type AnsibleHost,
   type AnsibleHostFile,
@@ -8,6 +9,7 @@ import { HostPrerequisites, PREREQUISITE_DESTINATIONS } from '../../constructs/h
 import { PREFLIGHT_DESTINATION } from '../../constructs/hosts/preflight-script';
 import type { LoadedEnvironment } from '../../environments/load';
 import type { OutputFile } from '../output-file';
+import { MASTER_TIMER_SCRIPTS, masterTimerPackages, masterTimers } from './master-timers';
 import { KUBEADM_DIR, LOAD_BALANCER_PROGRAMS } from './prerequisites';
 
 /**
@@ -46,6 +48,11 @@ export function placeHostFile(
       ...reload(dropIn[1] as string),
     };
   }
+  // The masters' timers and their oneshot services; the scripts they start.
+  if (/^[a-z0-9@_-]+\.(service|timer)$/.test(source))
+    return { ...base, destination: `/etc/systemd/system/${source}` };
+  const timerScript = MASTER_TIMER_SCRIPTS.find((script) => script.file === source);
+  if (timerScript !== undefined) return { ...base, destination: timerScript.destination };
   // keepalived's check scripts (check-apiserver.sh, check-vrrp-auth.sh, …).
   if (/^check-[a-z0-9-]+\.sh$/.test(source)) {
     return { ...base, destination: `/etc/keepalived/${name}`, ...reload('keepalived') };
@@ -70,6 +77,9 @@ export function placeHostFile(
       return { ...base, destination: `/etc/haproxy/${name}` };
     case 'blueprint-preflight.sh':
       return { ...base, destination: PREFLIGHT_DESTINATION };
+    case AUDIT_POLICY_HOST_FILE:
+      // Read by kube-apiserver when it starts (kubeadm's ClusterConfiguration names it).
+      return { ...base, destination: AUDIT_POLICY_PATH };
     case 'kubeadm-init.yaml':
     case 'kubeadm-join.yaml':
       // Where docs/host-provisioning.md runs kubeadm from; 0600 as the docs say.
@@ -131,9 +141,17 @@ export function renderAnsible(env: LoadedEnvironment, hostFiles: readonly Output
       files: relative
         .map((file) => placeHostFile(file.path, file.mode, staticPods))
         .sort((a, b) => copyRank(a) - copyRank(b)),
-      packages: [...nodePackages, ...(services ? LOAD_BALANCER_PROGRAMS : [])],
+      packages: [
+        ...nodePackages,
+        ...(services ? LOAD_BALANCER_PROGRAMS : []),
+        ...(master ? masterTimerPackages(env) : []),
+      ],
       // HAProxy before keepalived: the VIP comes here only once HAProxy is up.
-      services: ['containerd', ...(services ? ['haproxy', 'keepalived'] : [])],
+      services: [
+        'containerd',
+        ...(services ? ['haproxy', 'keepalived'] : []),
+        ...(master ? masterTimers(env) : []),
+      ],
       ...(master && vrrpAuthFile !== undefined ? { vrrpAuthFile } : {}),
     });
   }

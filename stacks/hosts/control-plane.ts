@@ -1,4 +1,5 @@
 import { App, Chart } from 'cdk8s';
+import { AUDIT_POLICY_HOST_FILE, AuditPolicy } from '../../constructs/control-plane/audit-policy';
 import {
   HaControlPlane,
   type HostFile,
@@ -10,18 +11,32 @@ import { JoinConfiguration } from '../../constructs/kubeadm/join-configuration';
 import { renderKubeadmDocuments } from '../../constructs/kubeadm/kubeadm-documents';
 import { CONTROL_PLANE_TAINT, NodeRegistration } from '../../constructs/kubeadm/node-registration';
 import type { LoadedEnvironment } from '../../environments/load';
+import type { EnvironmentSpec } from '../../environments/schema';
 import { controlPlaneEndpoint } from '../../environments/schema/control-plane';
 import { parseIpv4Cidr } from '../../environments/schema/control-plane-rules';
 import type { OutputFile } from '../output-file';
+import { renderMasterTimers } from './master-timers';
 
 /** kubeadm files of a master, relative to `hosts/<master>/`. */
 export const KUBEADM_INIT_FILE = 'kubeadm-init.yaml';
 export const KUBEADM_JOIN_FILE = 'kubeadm-join.yaml';
 
+/** The environment's audit policy (controlPlane.audit), as every master's API server runs it. */
+export function auditPolicyOf(spec: EnvironmentSpec): AuditPolicy {
+  const { audit } = spec.controlPlane;
+  return new AuditPolicy({
+    rules: audit.rules,
+    defaultLevel: audit.defaultLevel,
+    omitStages: audit.omitStages,
+    log: audit.log,
+  });
+}
+
 /**
  * The masters' host files: keepalived and HAProxy (unless the load balancer is external) and
  * the kubeadm configuration — `kubeadm-init.yaml` (InitConfiguration + ClusterConfiguration)
- * on the first master, a control-plane `kubeadm-join.yaml` on the others.
+ * on the first master, a control-plane `kubeadm-join.yaml` on the others — and every master's
+ * audit policy (`audit-policy.yaml`), which the ClusterConfiguration hands to kube-apiserver.
  */
 export function renderControlPlaneHosts(env: LoadedEnvironment): OutputFile[] {
   const { spec } = env;
@@ -64,6 +79,10 @@ export function renderControlPlaneHosts(env: LoadedEnvironment): OutputFile[] {
     for (const master of cp.masters) for (const file of ha.hostFiles(master.name)) add(master.name, file);
   }
 
+  const audit = auditPolicyOf(spec);
+  const auditFile = audit.render(env.name);
+  for (const master of cp.masters) add(master.name, { path: AUDIT_POLICY_HOST_FILE, content: auditFile });
+
   const endpoint = controlPlaneEndpoint(spec);
   const endpointHost = endpoint.slice(0, endpoint.lastIndexOf(':'));
   const cluster = new ClusterConfiguration({
@@ -74,6 +93,8 @@ export function renderControlPlaneHosts(env: LoadedEnvironment): OutputFile[] {
     podSubnet: spec.cluster.podSubnet,
     serviceSubnet: spec.cluster.serviceSubnet,
     dnsDomain: spec.cluster.dnsDomain,
+    apiServerExtraArgs: audit.apiServerArgs(),
+    apiServerExtraVolumes: audit.apiServerVolumes(),
   });
   cp.masters.forEach((master, index) => {
     const nodeRegistration = new NodeRegistration({
@@ -112,5 +133,6 @@ export function renderControlPlaneHosts(env: LoadedEnvironment): OutputFile[] {
       });
     }
   });
+  files.push(...renderMasterTimers(env));
   return files;
 }

@@ -2,8 +2,10 @@ import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { DATABASE_LABEL, SHARD_LABEL } from '../../constructs/data/sharded-database';
 import { addressBlock, type NetworkPeer, podsIn } from '../../constructs/guardrails/network-peer';
+import { ETCD_METRICS_PORT } from '../../constructs/kubeadm/cluster-configuration';
 import { ApiServerScrape } from '../../constructs/observability/api-server-scrape';
 import { ApiServerVipScrape } from '../../constructs/observability/api-server-vip-scrape';
+import { EtcdScrape } from '../../constructs/observability/etcd-scrape';
 import { PlatformAlerts } from '../../constructs/observability/platform-alerts';
 import { ServiceScrape } from '../../constructs/observability/service-scrape';
 import type { LoadedEnvironment } from '../../environments/load';
@@ -50,8 +52,9 @@ export function otlpTarget(endpoint: string | undefined): { peer: NetworkPeer; p
 }
 
 /**
- * Monitoring: a ServiceMonitor per service and per database exporter, the API server scraped
- * through the VIP, the gateway's proxies, and the platform's PrometheusRule. Applied last:
+ * Monitoring: a ServiceMonitor per service and per database exporter, every master's API server
+ * and etcd member, the API server through the VIP, the gateway's proxies, and the platform's
+ * PrometheusRule. Applied last:
  * its custom resources need prometheus-operator's CRDs in the cluster.
  */
 export class MonitoringChart extends Chart {
@@ -77,7 +80,9 @@ export class MonitoringChart extends Chart {
       });
     }
 
-    for (const db of spec.databases) {
+    // Vitess databases are scraped by their own PodMonitor (data chart); these are the single-instance ones.
+    const singleDatabases = spec.databases.filter((db) => db.engine === 'mysql-single');
+    for (const db of singleDatabases) {
       new ServiceScrape(this, `database-${db.namespace}-${db.name}`, {
         ...common,
         name: `${db.name}-exporter`,
@@ -90,14 +95,30 @@ export class MonitoringChart extends Chart {
       });
     }
 
-    // Every kube-apiserver's metrics, scraped on its own master: never through the VIP's round-robin.
-    if (spec.controlPlane.masters.length > 0)
-      new ApiServerScrape(this, 'apiserver', {
-        ...common,
-        namespace: observability.namespace,
-        masters: spec.controlPlane.masters.map((master) => ({ name: master.name, address: master.address })),
-        port: spec.controlPlane.apiServerPort,
-      });
+    // Every kube-apiserver's and etcd member's metrics, scraped on its own master: never through
+    // the VIP's round-robin.
+    const masters = spec.controlPlane.masters.map((master) => ({
+      name: master.name,
+      address: master.address,
+    }));
+    const apiServer =
+      masters.length > 0
+        ? new ApiServerScrape(this, 'apiserver', {
+            ...common,
+            namespace: observability.namespace,
+            masters,
+            port: spec.controlPlane.apiServerPort,
+          })
+        : undefined;
+    const etcd =
+      masters.length > 0
+        ? new EtcdScrape(this, 'etcd', {
+            ...common,
+            namespace: observability.namespace,
+            masters,
+            port: ETCD_METRICS_PORT,
+          })
+        : undefined;
     const { vip: address, port } = spec.controlPlane;
     // A control plane without a VIP (a managed cloud cluster) has no VIP path to watch.
     const vip =
@@ -142,10 +163,14 @@ export class MonitoringChart extends Chart {
       nodeNotReadyFor: alerts.nodeNotReadyFor,
       crashLoopFor: alerts.crashLoopFor,
       hpaMaxedFor: alerts.hpaMaxedFor,
-      databases: spec.databases.map((db) => ({ namespace: db.namespace, name: db.name })),
+      databases: singleDatabases.map((db) => ({ namespace: db.namespace, name: db.name })),
       shardReplicaDownFor: alerts.shardReplicaDownFor,
       gateway5xxRatio: alerts.gateway5xxRatio,
       ...(gateway ? { gateway } : {}),
+      thresholds: alerts,
+      ...(apiServer && etcd
+        ? { controlPlane: { apiServerJob: apiServer.job, etcdJob: etcd.job, etcdMembers: masters.length } }
+        : {}),
     });
   }
 }

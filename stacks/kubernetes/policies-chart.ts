@@ -1,6 +1,6 @@
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { DATABASE_LABEL } from '../../constructs/data/sharded-database';
+import { type DatabaseNetwork, databaseNetwork } from '../../constructs/data/database-network';
 import { AllowNetworkPolicy, type NetworkRule } from '../../constructs/guardrails/allow-network-policy';
 import { DefaultDenyNetworkPolicy } from '../../constructs/guardrails/default-deny-network-policy';
 import { DnsEgressNetworkPolicy } from '../../constructs/guardrails/dns-egress-network-policy';
@@ -11,7 +11,30 @@ import { externalServicePorts } from '../../environments/schema/data-rules';
 import type { ServiceSpec } from '../../environments/schema/services';
 import { MANAGED_BY_LABELS } from '../labels';
 import { isLaned, LANES_GATEWAY_NAME, lanesGatewayEnabled, lanesProxyNamespace, routedPort } from './lanes';
-import { DATABASE_EXPORTER_PORT, metricsPortOf, otlpTarget, SERVICE_NAME_LABEL } from './monitoring-chart';
+import { metricsPortOf, otlpTarget, SERVICE_NAME_LABEL } from './monitoring-chart';
+
+/** The network of a database (constructs/data/database-network.ts), from its spec. */
+function databaseNetworkOf(spec: EnvironmentSpec, db: EnvironmentSpec['databases'][number]): DatabaseNetwork {
+  const endpoint = db.backup ? new URL(db.backup.s3.endpoint) : undefined;
+  return databaseNetwork(
+    {
+      name: db.name,
+      namespace: db.namespace,
+      engine: db.engine,
+      port: db.port,
+      operatorNamespace: db.vitess.operatorNamespace,
+      ...(endpoint && db.backup
+        ? {
+            backupEndpoint: {
+              port: Number(endpoint.port || (endpoint.protocol === 'https:' ? 443 : 80)),
+              networks: db.backup.s3.networks,
+            },
+          }
+        : {}),
+    },
+    spec.observability.namespace,
+  );
+}
 
 /** Whether the environment gets NetworkPolicies: isolation on and at least one team namespace. */
 export function needsPoliciesChart(env: LoadedEnvironment): boolean {
@@ -92,12 +115,12 @@ export class PoliciesChart extends Chart {
 
     for (const db of spec.databases) {
       if (!managed.has(db.namespace)) continue;
-      const shards = podsIn(db.namespace, { [DATABASE_LABEL]: db.name });
-      const policy = this.policyFor(db.namespace, db.name, { [DATABASE_LABEL]: db.name });
-      policy.allowIngress({ peers: [monitoring], ports: tcpPorts(DATABASE_EXPORTER_PORT) });
-      // Replicas replicate from their shard's primary.
-      policy.allowIngress({ peers: [shards], ports: tcpPorts(db.port) });
-      policy.allowEgress({ peers: [shards], ports: tcpPorts(db.port) });
+      // The database's components among themselves, its operator, backups and monitoring (constructs/data/database-network.ts).
+      for (const own of databaseNetworkOf(spec, db).policies) {
+        const policy = this.policyFor(db.namespace, own.name, own.podLabels);
+        for (const rule of own.ingress) policy.allowIngress(rule);
+        for (const rule of own.egress) policy.allowEgress(rule);
+      }
     }
 
     if (proxies && managed.has(proxies)) {
@@ -167,15 +190,17 @@ export class PoliciesChart extends Chart {
     }
     const db = spec.databases.find((candidate) => candidate.name === used);
     if (db) {
+      // Consumers reach the database's one endpoint (vtgate with vitess), never its mysqld.
+      const network = databaseNetworkOf(spec, db);
       const rule: NetworkRule = {
-        peers: [podsIn(db.namespace, { [DATABASE_LABEL]: db.name })],
-        ports: tcpPorts(db.port),
+        peers: [podsIn(db.namespace, network.entryLabels)],
+        ports: tcpPorts(network.entryPort),
       };
       caller.allowEgress(rule);
       if (managed.has(db.namespace))
-        this.policyFor(db.namespace, db.name, { [DATABASE_LABEL]: db.name }).allowIngress({
+        this.policyFor(db.namespace, network.entryPolicy, network.entryLabels).allowIngress({
           peers: [callerPeer],
-          ports: tcpPorts(db.port),
+          ports: tcpPorts(network.entryPort),
         });
       return;
     }

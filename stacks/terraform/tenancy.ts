@@ -6,6 +6,7 @@ import type { Construct } from 'constructs';
 import { kubernetesMinor } from '../../constructs/core/kubernetes-version';
 import {
   AUDITOR,
+  ON_CALL,
   PLATFORM_ADMIN,
   PLATFORM_ROLES,
   type PlatformRole,
@@ -46,7 +47,8 @@ function roleKey(role: PlatformRole): string {
 /**
  * The environment's tenancy, as Terraform resources: per team namespace the namespace with its
  * Pod Security labels, a ResourceQuota, a LimitRange and RoleBindings of its groups; cluster-wide
- * the four platform ClusterRoles, their ClusterRoleBindings and the two PriorityClasses.
+ * the five platform ClusterRoles, their ClusterRoleBindings and the two PriorityClasses; the
+ * on-call groups of a team (`tenancy.onCall`) are bound in each namespace of that team.
  *
  * Resource names are API (renaming one destroys and recreates it): `namespace_<name>`,
  * `resource_quota_<ns>`, `limit_range_<ns>`, `cluster_role_<role>`, `cluster_role_binding_<role>`,
@@ -100,6 +102,7 @@ export function addTenancy(scope: Construct, spec: EnvironmentSpec): Map<string,
   });
 
   for (const ns of spec.namespaces) {
+    const owner = ns.team ?? ns.name;
     const team = new TeamNamespace(scope, `team-${ns.name}`, {
       name: ns.name,
       labels: namespaceLabels(spec, ns),
@@ -109,6 +112,7 @@ export function addTenancy(scope: Construct, spec: EnvironmentSpec): Map<string,
         [
           [TEAM_DEVELOPER, ns.groups.developers],
           [VIEWER, ns.groups.viewers],
+          [ON_CALL, spec.tenancy.onCall.find((entry) => entry.team === owner)?.groups ?? []],
         ] as const
       ).map(([role, groups]) => ({ clusterRole: role.name, key: roleKey(role), groups })),
     });

@@ -16,7 +16,7 @@ describe('blueprint list', () => {
     expect(lines[0]).toMatch(/^ENVIRONMENT +TEMPLATE +SITE +MASTERS +POOLS +SERVICES +CONTEXT$/);
     expect(lines).toContainEqual(
       expect.stringMatching(
-        /^prod +idc-ha +dc1 +3 +general\(5\),general-b\(4\),database\(2\),gateway\(2\) +\d+ +prod-admin@prod$/,
+        /^prod +idc-ha +dc1 +3 +general\(5\),general-b\(4\),database\(4\),gateway\(2\) +\d+ +prod-admin@prod$/,
       ),
     );
     expect(lines).toContainEqual(

@@ -74,6 +74,10 @@ describeWithCluster('blueprint rehearse: every shipped environment on a real con
       if (env === 'prod-b')
         expect(result.stdout).toMatch(/^ {2}programmed Gateway {5}gateway\/lanes +\d+\.\d+\.\d+\.\d+$/m);
       expect(result.stdout).not.toMatch(/mesh routes .* not judged/);
+      // The API server ran the environment's audit policy and wrote events (docs/audit.md).
+      expect(result.stdout).toMatch(
+        /^rehearsal: the API server ran the environment's audit policy \(hosts\/<master>\/audit-policy\.yaml\): [1-9]\d* events \(Metadata \d+, Request \d+, RequestResponse \d+\)/m,
+      );
       expect(routes.filter((line) => !line.startsWith('  accepted '))).toEqual([]);
       expect(result.stdout).toMatch(/Apply complete! Resources: \d+ added, 0 changed, 0 destroyed/);
       expect(result.stdout).toMatch(
@@ -154,6 +158,26 @@ describeWithCluster('blueprint rehearse: every shipped environment on a real con
         'name',
       ]);
       expect(failed.trim()).toBe('');
+    });
+
+    it('scheduled one log collector on every node: the control-plane one on each master, the other on every worker', () => {
+      const nodes = JSON.parse(kubectl(kubeconfig, ['get', 'nodes', '-o', 'json'])).items as {
+        metadata: { labels: Record<string, string> };
+      }[];
+      const masters = nodes.filter((node) => 'node-role.kubernetes.io/control-plane' in node.metadata.labels);
+      const sets = JSON.parse(kubectl(kubeconfig, ['get', 'daemonsets', '-n', 'logging', '-o', 'json']))
+        .items as {
+        metadata: { name: string };
+        status: { desiredNumberScheduled: number; numberReady: number };
+      }[];
+      const status = Object.fromEntries(
+        sets.map((ds) => [ds.metadata.name, [ds.status.desiredNumberScheduled, ds.status.numberReady]]),
+      );
+      expect(masters.length).toBeGreaterThanOrEqual(3);
+      expect(status).toEqual({
+        'fluent-bit': [nodes.length - masters.length, nodes.length - masters.length],
+        'fluent-bit-control-plane': [masters.length, masters.length],
+      });
     });
 
     it('never touched the real state or the user kubeconfig', () => {

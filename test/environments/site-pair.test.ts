@@ -63,9 +63,13 @@ describe('the prod / prod-b site pair', () => {
       /^nodePools\[\d+\]\.(zone|subnet|nodes\[\d+\]\.address)$/,
       /^storage\.classes\[\d+\]\.clusterId$/,
       /^externalServices\[\d+\]\.addresses\[\d+\]$/,
+      // The site's own object store for database backups.
+      /^databases\[\d+\]\.backup\.s3\.(endpoint|networks\[\d+\])$/,
       // The site's load-balancer addresses (on its own network), and its Ceph cluster's id and monitors.
       /^addons\.metallb\.addresses\[\d+\]$/,
       /^addons\.cephCsi\.clusters\[\d+\]\.(clusterId|monitors\[\d+\])$/,
+      // The site's own log store.
+      /^addons\.logging\.sink\.(address|brokers\[\d+\]|networks\[\d+\])$/,
     ];
     expect(actual.map((d) => d.path).filter((p) => !allowed.some((rule) => rule.test(p)))).toEqual([]);
     for (const required of [

@@ -140,6 +140,14 @@ describeWithCluster('kubeadm reads every generated file', () => {
       expect(apiserver).toContain(`--advertise-address=${advertise}`);
       // It fails /readyz and keeps serving while HAProxy takes it out (haproxy.cfg checks /readyz).
       expect(apiserver).toContain('--shutdown-delay-duration=5s');
+      // The audit policy and log (docs/audit.md): flags, and the two host directories mounted.
+      expect(apiserver).toContain('--audit-policy-file=/etc/kubernetes/audit/policy.yaml');
+      expect(apiserver).toContain('--audit-log-path=/var/log/kubernetes/audit/audit.log');
+      expect(apiserver).toMatch(/--audit-log-maxage=\d+/);
+      expect(apiserver).toMatch(
+        /- mountPath: \/etc\/kubernetes\/audit\n\s+name: audit-policy\n\s+readOnly: true/,
+      );
+      expect(apiserver).toMatch(/path: \/var\/log\/kubernetes\/audit\n\s+type: DirectoryOrCreate/);
       expect(apiserver).toContain(
         `image: registry.k8s.io/kube-apiserver:v${/kubernetesVersion: v?(\S+)/.exec(init)?.[1]}`,
       );

@@ -206,6 +206,7 @@ describeNeeding('the generated playbook provisions a scratch Debian root', missi
       ['keepalived.conf', 'etc/keepalived/keepalived.conf', '644'],
       ['haproxy.cfg', 'etc/haproxy/haproxy.cfg', '644'],
       ['kubeadm-init.yaml', 'etc/kubernetes/kubeadm-init.yaml', '600'],
+      ['audit-policy.yaml', 'etc/kubernetes/audit/policy.yaml', '644'],
       ['sysctl.d/90-kubernetes.conf', 'etc/sysctl.d/90-kubernetes.conf', '644'],
       ['modules-load.d/kubernetes.conf', 'etc/modules-load.d/kubernetes.conf', '644'],
       ['containerd/config.toml', 'etc/containerd/config.toml', '644'],

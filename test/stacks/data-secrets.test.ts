@@ -102,7 +102,8 @@ describe('no secret material in the output', () => {
       .map((file) => file.slice(0, -'.yaml'.length));
     expect(shipped.length).toBeGreaterThanOrEqual(2);
     expect(environments).toEqual(new Set(shipped));
-    expect(tree.get('prod/kubernetes/data.yaml')).toContain('kind: StatefulSet');
+    expect(tree.get('prod/kubernetes/data.yaml')).toContain('kind: VitessCluster');
+    expect(tree.get('test/kubernetes/data.yaml')).toContain('kind: StatefulSet');
   });
 
   it('finds no Secret with data, no literal credential and no private key in any file', () => {
@@ -110,9 +111,25 @@ describe('no secret material in the output', () => {
   });
 
   it('reads the database passwords from Secret references only', () => {
-    const data = tree.get('prod/kubernetes/data.yaml') ?? '';
-    expect(data).toContain('secretKeyRef');
-    expect(data).not.toMatch(/MYSQL_ROOT_PASSWORD\s*\n\s*value:/);
+    // mysql-single: environment variables from Secret keys.
+    const single = tree.get('test/kubernetes/data.yaml') ?? '';
+    expect(single).toContain('secretKeyRef');
+    expect(single).not.toMatch(/MYSQL_ROOT_PASSWORD\s*\n\s*value:/);
+    // vitess: the init script (accounts), vtgate's users and the S3 credentials are Secret keys.
+    const vitess = parseAllDocuments(tree.get('prod/kubernetes/data.yaml') ?? '')
+      .map((doc) => doc.toJS())
+      .filter((object) => object?.kind === 'VitessCluster');
+    expect(vitess).toHaveLength(2);
+    for (const cluster of vitess) {
+      const shards = cluster.spec.keyspaces[0].partitionings[0].custom.shards;
+      for (const shard of shards)
+        expect(Object.keys(shard.databaseInitScriptSecret).sort()).toEqual(['key', 'name']);
+      expect(Object.keys(cluster.spec.cells[0].gateway.authentication.static.secret).sort()).toEqual([
+        'key',
+        'name',
+      ]);
+      expect(Object.keys(cluster.spec.backup.locations[0].s3.authSecret).sort()).toEqual(['key', 'name']);
+    }
   });
 
   it('would catch each kind of leak (the scanner is not blind)', () => {

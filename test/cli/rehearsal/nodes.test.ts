@@ -48,11 +48,16 @@ describe('rehearsal nodes, volumes and report (prod)', () => {
   });
 
   it('pre-binds one volume per StatefulSet claim', () => {
-    const volumes = rehearsalVolumes(output) as { spec: { claimRef: { namespace: string; name: string } } }[];
+    // prod's databases are VitessClusters (the operator makes their pods); test's is a StatefulSet.
+    const [test] = new Project(REPO_ROOT).loadEnvironments(['test']);
+    if (!test) throw new Error('test did not load');
+    const volumes = rehearsalVolumes(synthesizeEnvironment(test)) as {
+      spec: { claimRef: { namespace: string; name: string } };
+    }[];
     expect(volumes.length).toBeGreaterThan(0);
     const claims = volumes.map((volume) => `${volume.spec.claimRef.namespace}/${volume.spec.claimRef.name}`);
     expect(new Set(claims).size).toBe(claims.length);
-    expect(claims.every((claim) => /^data\/[a-z0-9-]+-[a-z0-9-]+-\d+$/.test(claim))).toBe(true);
+    expect(claims.every((claim) => /^app\/[a-z0-9-]+-[a-z0-9-]+-\d+$/.test(claim))).toBe(true);
   });
 
   it('judges placement: a pod on a master, or off its pool, is a finding', () => {
@@ -97,6 +102,6 @@ describe('rehearsal nodes, volumes and report (prod)', () => {
       'Deployment app/api: 2/3 ready',
       'FailedCreate for ReplicaSet app/api-1: pods "x" is forbidden: violates PodSecurity',
     ]);
-    expect(report.lines[0]).toBe('rehearsal: 0 of 1 workloads ready on 16 nodes');
+    expect(report.lines[0]).toBe('rehearsal: 0 of 1 workloads ready on 18 nodes');
   });
 });

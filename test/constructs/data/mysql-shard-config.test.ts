@@ -9,7 +9,7 @@ import { MysqlShardConfig } from '../../../constructs/data/mysql-shard-config';
  * mounts, with `docker_process_sql` (the image entrypoint's function) replaced by `cat`.
  */
 describe('MysqlShardConfig scripts', () => {
-  const files = new MysqlShardConfig(3307).files();
+  const files = new MysqlShardConfig(3307, 1536).files();
   let root: string;
   beforeEach(() => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'mysql-shard-'));

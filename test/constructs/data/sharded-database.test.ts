@@ -46,17 +46,15 @@ const named = (manifests: Manifest[], kind: string, name: string) =>
 describe('ShardedDatabase', () => {
   const { manifests } = synth();
 
-  it('emits per shard a StatefulSet, a headless and a client Service and a PDB, plus two ConfigMaps', () => {
+  it('emits per shard a StatefulSet, a headless and a client Service and a PDB, plus its ConfigMap', () => {
     const names = ['users-x-40', 'users-40-80', 'users-80-c0', 'users-c0-x'];
     expect(ofKind(manifests, 'StatefulSet').map((m) => m.metadata.name)).toEqual(names);
     expect(ofKind(manifests, 'PodDisruptionBudget').map((m) => m.metadata.name)).toEqual(names);
     expect(ofKind(manifests, 'Service').map((m) => m.metadata.name)).toEqual(
       names.flatMap((name) => [`${name}-headless`, name]),
     );
-    expect(ofKind(manifests, 'ConfigMap').map((m) => m.metadata.name)).toEqual([
-      'users-mysql',
-      'users-shards',
-    ]);
+    // No shard map: nothing outside the namespace could read it (consumers use one Service).
+    expect(ofKind(manifests, 'ConfigMap').map((m) => m.metadata.name)).toEqual(['users-mysql']);
     expect(manifests.every((m) => m.metadata.namespace === 'data')).toBe(true);
   });
 
@@ -186,16 +184,16 @@ describe('ShardedDatabase', () => {
     }
   });
 
-  it('publishes the shard map in Vitess notation with the hosts of each shard', () => {
-    const map = JSON.parse(named(manifests, 'ConfigMap', 'users-shards').data['shards.json']);
-    expect(map.keyspace).toBe('users');
-    expect(map.shards.map((shard: Manifest) => shard.name)).toEqual(['-40', '40-80', '80-c0', 'c0-']);
-    expect(map.shards[0]).toEqual({
-      name: '-40',
-      keyRange: { start: '', end: '40' },
-      primary: { host: 'users-x-40.data.svc.cluster.local', port: 3306 },
-      replicas: [{ host: 'users-x-40-1.users-x-40-headless.data.svc.cluster.local', port: 3306 }],
-    });
+  it('sizes the InnoDB buffer pool from the memory limit, and replicates over TLS only', () => {
+    const config = named(manifests, 'ConfigMap', 'users-mysql').data;
+    // 3/4 of the default 2Gi limit.
+    expect(config['mysqld.cnf']).toContain('innodb_buffer_pool_size = 1536M');
+    expect(config['mysqld.cnf']).toContain('require_secure_transport = ON');
+    expect(config['replica.sh']).toContain('SOURCE_SSL=1');
+    const { manifests: sized } = synth({ innodbBufferPoolMebibytes: 640 });
+    expect(named(sized, 'ConfigMap', 'users-mysql').data['mysqld.cnf']).toContain(
+      'innodb_buffer_pool_size = 640M',
+    );
   });
 
   it('gives every pod a server identity from its ordinal and a replica role after ordinal 0', () => {
@@ -214,8 +212,25 @@ describe('ShardedDatabase', () => {
       credentials: { rootPassword: CREDENTIALS.rootPassword, exporterPassword: CREDENTIALS.exporterPassword },
     });
     expect(ofKind(single, 'StatefulSet').map((m) => m.metadata.name)).toEqual(['users-x-80', 'users-80-x']);
+    // Several shards: no single endpoint to name after the database.
+    expect(ofKind(single, 'Service').map((m) => m.metadata.name)).not.toContain('users');
     const env = ofKind(single, 'StatefulSet')[0].spec.template.spec.containers[0].env;
     expect(env.map((e: Manifest) => e.name)).not.toContain('REPLICATION_PASSWORD');
+  });
+
+  it('gives a one-shard database the Service of its own name, selecting the primary', () => {
+    const { manifests: one } = synth({
+      shards: [KeyRange.parse('-')],
+      replicasPerShard: 1,
+      credentials: { rootPassword: CREDENTIALS.rootPassword, exporterPassword: CREDENTIALS.exporterPassword },
+    });
+    const service = named(one, 'Service', 'users');
+    expect(service.spec.selector).toEqual({
+      [DATABASE_LABEL]: 'users',
+      [SHARD_LABEL]: 'x-x',
+      'statefulset.kubernetes.io/pod-name': 'users-x-x-0',
+    });
+    expect(validateKubernetesObjects(one)).toEqual(one.map(() => []));
   });
 
   it('refuses bad props with the values', () => {

@@ -1,5 +1,6 @@
 import { Chart, Testing } from 'cdk8s';
 import { PlatformAlerts, type PlatformAlertsProps } from '../../../constructs/observability/platform-alerts';
+import { alertThresholds } from '../../../environments/schema/observability';
 import { promqlProblems } from '../../../stacks/policy/promql';
 import { validateAgainstCrd } from '../../support/crd-schema';
 
@@ -13,6 +14,8 @@ const FULL: PlatformAlertsProps = {
     { namespace: 'data', name: 'points-db' },
   ],
   gateway: { job: 'gateway-public', name: 'gateway/public' },
+  thresholds: alertThresholds.parse({}),
+  controlPlane: { apiServerJob: 'apiserver', etcdJob: 'etcd', etcdMembers: 3 },
 };
 
 function render(props: PlatformAlertsProps) {
@@ -29,6 +32,24 @@ describe('PlatformAlerts', () => {
       'ApiServerUnreachableThroughVip',
       'ControlPlaneNodeNotReady',
       'NodeNotReady',
+      'NodeFilesystemAlmostFull',
+      'NodeFilesystemFillingUp',
+      'NodeMemoryLow',
+      'NodeClockSkew',
+      'NodeClockNotSynchronising',
+      'ApiServerDown',
+      'ApiServerHighLatency',
+      'ApiServerHighErrorRatio',
+      'EtcdMemberDown',
+      'EtcdInsufficientMembers',
+      'EtcdNoLeader',
+      'EtcdFrequentLeaderChanges',
+      'EtcdDatabaseNearQuota',
+      'EtcdHighFsyncLatency',
+      'EtcdHighCommitLatency',
+      'KubeadmCertificateExpiresSoon',
+      'EtcdBackupTooOld',
+      'EtcdBackupFailed',
       'PodCrashLooping',
       'HpaAtMaximum',
       'ShardReplicaDown',
@@ -81,13 +102,45 @@ describe('PlatformAlerts', () => {
   });
 
   it('leaves out the alerts of parts the environment does not have', () => {
-    const { alerts } = render({ namespace: 'monitoring', environment: 'cloud' });
+    const { alerts } = render({ namespace: 'monitoring', environment: 'cloud', thresholds: FULL.thresholds });
     expect(alerts.rules.map((rule) => rule.alert)).toEqual([
       'ControlPlaneNodeNotReady',
       'NodeNotReady',
+      'NodeFilesystemAlmostFull',
+      'NodeFilesystemFillingUp',
+      'NodeMemoryLow',
+      'NodeClockSkew',
+      'NodeClockNotSynchronising',
       'PodCrashLooping',
       'HpaAtMaximum',
     ]);
+  });
+
+  it('writes the thresholds it is given into the expressions, and the quorum of the members', () => {
+    const thresholds = {
+      ...FULL.thresholds,
+      nodeFilesystemFreeRatio: 0.2,
+      nodeFilesystemFillsWithin: '12h',
+      etcdDatabaseQuotaRatio: 0.7,
+      certificateExpiresWithin: '14d',
+      etcdBackupMaxAge: '2h',
+    };
+    const { alerts } = render({
+      ...FULL,
+      thresholds,
+      controlPlane: { apiServerJob: 'apiserver', etcdJob: 'etcd', etcdMembers: 5 },
+    });
+    const byName = Object.fromEntries(alerts.rules.map((rule) => [rule.alert, rule]));
+    expect(byName.NodeFilesystemAlmostFull?.expr).toContain('< 0.2 and');
+    expect(byName.NodeFilesystemFillingUp?.expr).toContain('[6h], 43200) < 0');
+    expect(byName.EtcdDatabaseNearQuota?.expr).toMatch(/> 0\.7$/);
+    expect(byName.EtcdInsufficientMembers?.expr).toBe('(count(up{job="etcd"} == 1) or vector(0)) < 3');
+    expect(byName.KubeadmCertificateExpiresSoon?.expr).toMatch(/< 1209600$/);
+    expect(byName.EtcdBackupTooOld?.expr).toContain('> 7200 or absent_over_time(');
+    expect(byName.EtcdBackupTooOld?.expr).toContain('[2h])');
+    expect(byName.ApiServerHighLatency?.expr).toContain('verb!~"WATCH|CONNECT"');
+    for (const rule of alerts.rules)
+      expect([rule.alert, promqlProblems(rule.expr)]).toEqual([rule.alert, []]);
   });
 
   it('refuses bad durations and ratios, naming the value', () => {
@@ -97,6 +150,15 @@ describe('PlatformAlerts', () => {
     expect(() => render({ ...FULL, gateway5xxRatio: 5 })).toThrow(
       "PlatformAlerts: 'gateway5xxRatio' (5) must be between 0 and 1",
     );
+    expect(() =>
+      render({ ...FULL, thresholds: { ...FULL.thresholds, nodeMemoryAvailableRatio: 1.5 } }),
+    ).toThrow("PlatformAlerts: 'nodeMemoryAvailableRatio' (1.5) must be between 0 and 1");
+    expect(() => render({ ...FULL, thresholds: { ...FULL.thresholds, etcdBackupMaxAge: 'a day' } })).toThrow(
+      `PlatformAlerts: 'etcdBackupMaxAge' ("a day") must be a Prometheus duration such as 5m`,
+    );
+    expect(() =>
+      render({ ...FULL, thresholds: { ...FULL.thresholds, etcdLeaderChangesPerHour: 0.5 } }),
+    ).toThrow("PlatformAlerts: 'etcdLeaderChangesPerHour' (0.5) must be a whole number of at least 1");
   });
 });
 

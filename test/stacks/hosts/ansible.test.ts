@@ -89,8 +89,21 @@ describe('ansible/ in the synthesized output', () => {
     const hosts = hostsOf(inventory) as Record<string, InventoryHost & Record<string, unknown>>;
     const version = parse(project.read('environments/prod.yaml')).kubernetesVersion;
     const node = ['containerd', `kubeadm=${version}-*`, `kubectl=${version}-*`, `kubelet=${version}-*`];
-    expect(hosts['master-1']?.blueprint_packages).toEqual([...node, 'keepalived', 'haproxy', 'curl']);
-    expect(hosts['master-1']?.blueprint_services).toEqual(['containerd', 'haproxy', 'keepalived']);
+    expect(hosts['master-1']?.blueprint_packages).toEqual([
+      ...node,
+      'keepalived',
+      'haproxy',
+      'curl',
+      'openssl',
+      'etcd-client',
+    ]);
+    expect(hosts['master-1']?.blueprint_services).toEqual([
+      'containerd',
+      'haproxy',
+      'keepalived',
+      'etcd-backup.timer',
+      'kubeadm-certificates.timer',
+    ]);
     // The password file keepalived.conf includes, if any (none with VRRPv3).
     const include = /include (\S+)/.exec(project.read('out/prod/hosts/master-1/keepalived.conf'))?.[1];
     expect(hosts['master-1']?.blueprint_vrrp_auth_file).toBe(include);

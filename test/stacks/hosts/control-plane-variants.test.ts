@@ -42,7 +42,7 @@ describe('static pods, multicast, no authentication, Kubernetes 1.31 (test envir
     const files = [...tree.keys()]
       .filter((key) => key.startsWith('test/hosts/test-master-2/'))
       .filter((key) =>
-        /\/(check-[^/]*\.sh|haproxy[^/]*|keepalived[^/]*|kubeadm-[^/]*|manifests\/.*)$/.test(key),
+        /\/(check-[^/]*\.sh|haproxy[^/]*|keepalived[^/]*|kubeadm-(init|join)\.yaml|manifests\/.*)$/.test(key),
       )
       .sort();
     expect(files).toEqual(
@@ -202,7 +202,9 @@ namespaces: [{ name: shop, team: shop }]
       const hosts = [...tree.keys()]
         .filter((key) => key.startsWith('shop/hosts/'))
         .filter((key) =>
-          /\/(check-[^/]*\.sh|haproxy[^/]*|keepalived[^/]*|kubeadm-[^/]*|manifests\/.*)$/.test(key),
+          /\/(check-[^/]*\.sh|haproxy[^/]*|keepalived[^/]*|kubeadm-(init|join)\.yaml|manifests\/.*)$/.test(
+            key,
+          ),
         )
         .sort();
       expect(hosts).toEqual([

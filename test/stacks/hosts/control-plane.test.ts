@@ -35,7 +35,7 @@ describe('prod: three masters behind one VIP', () => {
     for (const master of masters) {
       // The load balancer's and kubeadm's files (host prerequisites are tested with their module).
       const ours = files(new RegExp(`^prod/hosts/${master}/`)).filter((key) =>
-        /\/(check-[^/]*\.sh|handoff-vip\.sh|haproxy[^/]*|keepalived[^/]*|kubeadm-[^/]*)$/.test(
+        /\/(check-[^/]*\.sh|handoff-vip\.sh|haproxy[^/]*|keepalived[^/]*|kubeadm-(init|join)\.yaml)$/.test(
           key.replace(/\/10-platform-blueprint\.conf$/, ''),
         ),
       );

@@ -22,7 +22,8 @@ describe('host prerequisites in the synthesized output', () => {
     const hosts = new Set(
       [...tree.keys()].filter((key) => key.startsWith('prod/hosts/')).map((key) => key.split('/')[2]),
     );
-    expect(hosts.size).toBe(16);
+    // 3 masters and 15 workers (node-14 and node-15 joined the database pool).
+    expect(hosts.size).toBe(18);
     for (const host of hosts) {
       for (const file of PREREQUISITES)
         expect([host, tree.has(`prod/hosts/${host}/${file}`)]).toEqual([host, true]);

@@ -33,9 +33,9 @@ describe('worker JoinConfigurations', () => {
     });
   });
 
-  it('writes one per fixed worker (13 in prod) and never a node-role label', () => {
+  it('writes one per fixed worker (15 in prod) and never a node-role label', () => {
     const joins = [...tree.keys()].filter((key) => /^prod\/hosts\/node-\d+\/kubeadm-join\.yaml$/.test(key));
-    expect(joins).toHaveLength(13);
+    expect(joins).toHaveLength(15);
     for (const key of joins) expect(tree.get(key)).not.toContain('node-role.kubernetes.io');
   });
 

@@ -81,14 +81,21 @@ describe.each(shipped().map((entry) => [entry.env.name, entry] as const))('%s', 
             }),
           );
         } else if (db) {
+          // A vitess database is reached through vtgate only (port 3306), a mysql-single one at its pod.
+          const vitess = db.engine === 'vitess';
           expect(own?.spec.egress).toContainEqual({
             to: [
               {
                 namespaceSelector: nsSelector(db.namespace),
-                podSelector: { matchLabels: { 'platform-blueprint.io/database': db.name } },
+                podSelector: {
+                  matchLabels: {
+                    'platform-blueprint.io/database': db.name,
+                    ...(vitess ? { 'planetscale.com/component': 'vtgate' } : {}),
+                  },
+                },
               },
             ],
-            ports: [{ port: db.port, protocol: 'TCP' }],
+            ports: [{ port: vitess ? 3306 : db.port, protocol: 'TCP' }],
           });
         } else if (external) {
           expect(own?.spec.egress).toContainEqual(
@@ -128,7 +135,16 @@ describe.each(shipped().map((entry) => [entry.env.name, entry] as const))('%s', 
         ports: [{ port: metrics?.containerPort, protocol: 'TCP' }],
       });
     }
-    for (const db of spec.databases) {
+    // Vitess databases are scraped by their PodMonitor in the data chart (test/stacks/kubernetes/data-chart.test.ts).
+    for (const db of spec.databases.filter((candidate) => candidate.engine === 'vitess'))
+      expect(policy(db.namespace, `allow-${db.name}`)?.spec.ingress).toContainEqual({
+        from: [{ namespaceSelector: nsSelector(spec.observability.namespace), podSelector: {} }],
+        ports: [
+          { port: 15000, protocol: 'TCP' },
+          { port: 9104, protocol: 'TCP' },
+        ],
+      });
+    for (const db of spec.databases.filter((candidate) => candidate.engine === 'mysql-single')) {
       const monitor = monitoring.find(
         (m) => m.kind === 'ServiceMonitor' && m.metadata.name === `${db.name}-exporter`,
       );

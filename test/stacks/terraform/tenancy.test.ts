@@ -107,9 +107,10 @@ describe('tenancy in Terraform', () => {
     expect(legacyQuota.spec.hard.pods).toBe('10');
   });
 
-  it('creates the four ClusterRoles and binds only the groups an environment names', () => {
+  it('creates the five ClusterRoles and binds only the groups an environment names', () => {
     expect(Object.keys(resource.kubernetes_cluster_role_v1 ?? {}).sort()).toEqual([
       'cluster_role_auditor',
+      'cluster_role_on-call',
       'cluster_role_platform-admin',
       'cluster_role_team-developer',
       'cluster_role_viewer',
@@ -136,6 +137,46 @@ describe('tenancy in Terraform', () => {
     };
     expect(devs.role_ref).toMatchObject({ kind: 'ClusterRole', name: 'platform:team-developer' });
     expect(devs.subject.map((subject) => subject.name)).toEqual(['shop-devs']);
+  });
+
+  it("binds a team's on-call groups in that team's namespaces only", () => {
+    const bound = resources({
+      namespaces: [
+        { name: 'shop', team: 'commerce' },
+        { name: 'shop-batch', team: 'commerce' },
+        { name: 'vehicle' },
+      ],
+      tenancy: { onCall: [{ team: 'commerce', groups: ['commerce-oncall', 'sre'] }] },
+    });
+    const bindings = bound.kubernetes_role_binding_v1 ?? {};
+    expect(Object.keys(bindings).sort()).toEqual([
+      'role_binding_shop-batch_on-call',
+      'role_binding_shop_on-call',
+    ]);
+    const shop = bindings['role_binding_shop_on-call'] as {
+      metadata: { name: string; namespace: string };
+      role_ref: { kind: string; name: string };
+      subject: { kind: string; name: string }[];
+    };
+    expect(shop.metadata).toMatchObject({
+      name: 'platform:on-call',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a Terraform reference, not a template
+      namespace: '${kubernetes_namespace_v1.namespace_shop.metadata[0].name}',
+    });
+    expect(shop.role_ref).toEqual({
+      api_group: 'rbac.authorization.k8s.io',
+      kind: 'ClusterRole',
+      name: 'platform:on-call',
+    });
+    expect(shop.subject.map((subject) => [subject.kind, subject.name])).toEqual([
+      ['Group', 'commerce-oncall'],
+      ['Group', 'sre'],
+    ]);
+    // The role exists even where nobody is on call; no cluster-wide binding of it, ever.
+    expect(bound.kubernetes_cluster_role_v1?.['cluster_role_on-call']).toBeDefined();
+    expect(Object.keys(bound.kubernetes_cluster_role_binding_v1 ?? {})).not.toContain(
+      'cluster_role_binding_on-call',
+    );
   });
 
   it('creates the platform and business PriorityClasses, business being the default', () => {
