@@ -72,10 +72,22 @@ function ensureBuilt() {
   }
 }
 
+// A copy of the sources without the build script and without lib/ (a partial checkout, such as
+// the base worktree some tests make) runs the sources through the development require hook.
+const fromSourcesOnly =
+  !fs.existsSync(main) &&
+  !fs.existsSync(path.join(root, 'tools', 'build.js')) &&
+  fs.existsSync(path.join(root, 'cli', 'main.ts'));
+
 try {
-  ensureBuilt();
+  if (!fromSourcesOnly) ensureBuilt();
 } catch (error) {
   console.error(`blueprint: building lib/ failed (${error.message}); run \`npm run build\` to see why`);
   process.exit(1);
 }
-require(main).run(process.argv.slice(2));
+if (fromSourcesOnly) {
+  require('./register-ts');
+  require('../cli/main').run(process.argv.slice(2));
+} else {
+  require(main).run(process.argv.slice(2));
+}

@@ -50,22 +50,38 @@ function sha256Of(file: string): string {
  * that a review of the lock is a review of the CRDs.
  */
 export function addonLock(spec: EnvironmentSpec): AddonLock {
+  const lockCrds = (files: readonly string[]) =>
+    files.map((file) => {
+      const skipped = skippedCrds(file, spec.kubernetesVersion);
+      return { file, sha256: sha256Of(file), ...(skipped.length > 0 ? { skipped } : {}) };
+    });
   return {
     format: 1,
-    addons: installedAddons(spec).map((addon) => {
-      const source = addon.vendored ? vendored(addon.vendored).source : undefined;
-      return {
-        name: addon.name,
-        release: addon.release,
-        ...(source ? { source: { module: source.module, version: source.version } } : {}),
-        crds: addon.crdFiles.map((file) => {
-          const skipped = skippedCrds(file, spec.kubernetesVersion);
-          return { file, sha256: sha256Of(file), ...(skipped.length > 0 ? { skipped } : {}) };
-        }),
-      };
-    }),
+    addons: [
+      ...installedAddons(spec).map((addon) => {
+        const source = addon.vendored ? vendored(addon.vendored).source : undefined;
+        return {
+          name: addon.name,
+          release: addon.release,
+          ...(source ? { source: { module: source.module, version: source.version } } : {}),
+          crds: lockCrds(addon.crdFiles),
+        };
+      }),
+      // The vitess-operator's CRDs, for the VitessClusters of engine-vitess databases: deploy
+      // installs them like an add-on's. The operator itself is not installed by the blueprint
+      // (its Go module is not served where this was built; docs/data-services.md).
+      ...(spec.databases.some((db) => db.engine === 'vitess')
+        ? [{ name: 'vitessOperatorCrds', release: VITESS_OPERATOR_RELEASE, crds: lockCrds(VITESS_CRDS) }]
+        : []),
+    ],
   };
 }
+
+/** The vitess-operator release whose CRDs crds/ ships. */
+const VITESS_OPERATOR_RELEASE = 'v2.17.0';
+const VITESS_CRDS = ['vitessbackupschedules', 'vitessbackupstorages', 'vitessclusters'].map(
+  (name) => `crds/vitess-operator-${VITESS_OPERATOR_RELEASE}/${name}.yaml`,
+);
 
 /**
  * CRDs of a file that the cluster's API server cannot create: validation rules that call CEL's IP

@@ -260,6 +260,12 @@ export class DrillCluster {
         }
       }
       fs.writeFileSync(path.join(m.rootfs, 'kubeadm.yaml'), config);
+      // The master's generated audit policy, where the playbook installs it (the API server's
+      // --audit-policy-file); the audit log goes under the rootfs too (see local() below).
+      const policy = path.join(m.rootfs, 'etc', 'kubernetes', 'audit', 'policy.yaml');
+      fs.mkdirSync(path.dirname(policy), { recursive: true });
+      fs.copyFileSync(path.join(hosts, m.name, 'audit-policy.yaml'), policy);
+      fs.mkdirSync(path.join(m.rootfs, 'var', 'log', 'kubernetes', 'audit'), { recursive: true });
       this.kubeadm(m.rootfs, 'init', 'phase', 'certs', 'all');
       this.kubeadm(m.rootfs, 'init', 'phase', 'etcd', 'local');
       this.kubeadm(m.rootfs, 'init', 'phase', 'control-plane', 'apiserver');
@@ -272,7 +278,8 @@ export class DrillCluster {
       const local = (line: string) =>
         line
           .replaceAll('/etc/kubernetes/', `${m.rootfs}/etc/kubernetes/`)
-          .replaceAll('/var/lib/etcd', `${m.rootfs}/var/lib/etcd`);
+          .replaceAll('/var/lib/etcd', `${m.rootfs}/var/lib/etcd`)
+          .replaceAll('/var/log/kubernetes/', `${m.rootfs}/var/log/kubernetes/`);
       m.etcdArgs = manifestCommand(m.rootfs, 'etcd')
         .map(local)
         .map((arg) => (arg.startsWith('--initial-cluster=') ? `--initial-cluster=${cluster}` : arg));
